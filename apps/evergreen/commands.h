@@ -1,0 +1,12 @@
+// The subcommands of the evergreen CLI, one file each; main.cpp wires them together.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace evergreen::cli {
+
+void add_run_command(CLI::App& app);
+void add_gen_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
+
+}  // namespace evergreen::cli

@@ -1,0 +1,99 @@
+// Options are data: every component reads its options from a YAML map with defaults, and every
+// value read (default or given) is written back, so the resolved map reproduces the run exactly.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "evergreen/core/error.h"
+
+namespace evergreen {
+
+/// One documented option, collected for `--help`-style listings.
+struct OptionDoc {
+  std::string key;
+  std::string default_value;
+  std::string help;
+};
+
+/// A view on one YAML map of options, with the file it came from for error messages.
+///
+/// Example:
+///   Options options(config["train"], "train", "run.yaml");
+///   int epochs = options.get<int>("epochs", 20, "passes over each experience");
+///   options.check_all_read();   // rejects typos such as `epocs`
+class Options {
+ public:
+  Options(YAML::Node node, std::string path, std::string file = "");
+
+  template <typename T>
+  T get(const std::string& key, const T& default_value, const std::string& help = "");
+
+  /// The nested map `key` (created empty when absent).
+  Options child(const std::string& key);
+
+  /// Marks `key` as handled by the caller (for values that are not plain options).
+  void mark_read(const std::string& key) { read_.insert(key); }
+
+  /// True when `key` was given (not defaulted).
+  bool has(const std::string& key) const { return node_[key].IsDefined(); }
+
+  /// Throws InputError naming every key that no component read (a typo or an unknown option).
+  void check_all_read() const;
+
+  /// "file:line:column: field 'path.key'" for messages about one field.
+  std::string where(const std::string& key) const;
+
+  const YAML::Node& node() const { return node_; }
+  const std::string& path() const { return path_; }
+  const std::string& file() const { return file_; }
+  const std::vector<OptionDoc>& docs() const { return docs_; }
+
+ private:
+  std::string field(const std::string& key) const;
+
+  YAML::Node node_;
+  std::string path_;
+  std::string file_;
+  std::set<std::string> read_;
+  std::vector<OptionDoc> docs_;
+};
+
+/// Loads a YAML file; a parse error becomes an InputError with file, line and column.
+YAML::Node load_yaml_file(const std::string& file);
+
+/// Applies `key.sub=value` (value parsed as YAML) to `root`.
+void apply_override(YAML::Node root, const std::string& assignment);
+
+/// Writes `node` as YAML to `file` (temporary file + rename).
+void save_yaml_file(const YAML::Node& node, const std::string& file);
+
+template <typename T>
+T Options::get(const std::string& key, const T& default_value, const std::string& help) {
+  read_.insert(key);
+  YAML::Node value = node_[key];
+  if (!value.IsDefined() || value.IsNull()) {
+    node_[key] = default_value;
+    YAML::Emitter emitter;
+    emitter << YAML::Flow << node_[key];
+    docs_.push_back({key, emitter.c_str(), help});
+    return default_value;
+  }
+  try {
+    return value.as<T>();
+  } catch (const YAML::Exception&) {
+    YAML::Emitter emitter;
+    emitter << YAML::Flow << value;
+    throw InputError(where(key) + ": cannot read '" + emitter.c_str() + "' as the expected " +
+                     (std::is_same_v<T, bool>                ? "boolean"
+                      : std::is_integral_v<T>                ? "integer"
+                      : std::is_floating_point_v<T>          ? "number"
+                      : std::is_same_v<T, std::string>       ? "string"
+                                                             : "list"));
+  }
+}
+
+}  // namespace evergreen

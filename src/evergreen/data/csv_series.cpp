@@ -1,0 +1,319 @@
+#include "evergreen/data/csv_series.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string_view>
+
+#include "evergreen/core/error.h"
+
+namespace evergreen {
+namespace {
+
+struct Field {
+  std::string_view text;
+  int64_t column = 0;  // 1-based character column of the field's first character
+};
+
+std::string_view trim(std::string_view text) {
+  size_t begin = text.find_first_not_of(" \t");
+  if (begin == std::string_view::npos) return {};
+  size_t end = text.find_last_not_of(" \t");
+  text = text.substr(begin, end - begin + 1);
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
+    text = text.substr(1, text.size() - 2);
+  return text;
+}
+
+// Calls visit(field) for every field of `line`, left to right. Whitespace mode (delimiter ' ')
+// treats runs of spaces and tabs as one separator and ignores leading and trailing ones.
+template <typename Visit>
+void for_each_field(std::string_view line, char delimiter, Visit&& visit) {
+  if (delimiter == ' ') {
+    size_t position = 0;
+    while (true) {
+      position = line.find_first_not_of(" \t", position);
+      if (position == std::string_view::npos) return;
+      size_t end = line.find_first_of(" \t", position);
+      if (end == std::string_view::npos) end = line.size();
+      visit(Field{trim(line.substr(position, end - position)), static_cast<int64_t>(position) + 1});
+      position = end;
+    }
+  }
+  size_t position = 0;
+  while (true) {
+    size_t end = line.find(delimiter, position);
+    if (end == std::string_view::npos) end = line.size();
+    std::string_view raw = line.substr(position, end - position);
+    size_t offset = raw.find_first_not_of(" \t");
+    if (offset == std::string_view::npos) offset = 0;
+    visit(Field{trim(raw), static_cast<int64_t>(position + offset) + 1});
+    if (end == line.size()) return;
+    position = end + 1;
+  }
+}
+
+std::vector<Field> split_fields(std::string_view line, char delimiter) {
+  std::vector<Field> fields;
+  for_each_field(line, delimiter, [&](const Field& field) { fields.push_back(field); });
+  return fields;
+}
+
+// strtod accepts "nan" and "inf": they parse here and are judged by the finiteness check.
+bool parse_number(std::string_view text, double* value) {
+  if (text.empty()) return false;
+  std::string buffer(text);
+  char* end = nullptr;
+  *value = std::strtod(buffer.c_str(), &end);
+  return end == buffer.c_str() + buffer.size();
+}
+
+bool parse_label(std::string_view text, int* label) {
+  if (text.empty()) return false;
+  std::string buffer(text);
+  char* end = nullptr;
+  errno = 0;
+  long parsed = std::strtol(buffer.c_str(), &end, 10);
+  if (end != buffer.c_str() + buffer.size() || errno == ERANGE || parsed < INT32_MIN ||
+      parsed > INT32_MAX)
+    return false;
+  *label = static_cast<int>(parsed);
+  return true;
+}
+
+bool is_index(const std::string& text) {
+  return !text.empty() && text.size() < 10 &&
+         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool is_blank(std::string_view line) {
+  return line.find_first_not_of(" \t") == std::string_view::npos;
+}
+
+}  // namespace
+
+void check_csv_series_options(const CsvSeriesOptions& options) {
+  auto check_choice = [](const std::string& key, const std::string& value,
+                         std::initializer_list<const char*> choices) {
+    for (const char* choice : choices)
+      if (value == choice) return;
+    throw InputError(fmt::format("CSV series option '{}': expected one of {}, got '{}'", key,
+                                 fmt::join(choices, ", "), value));
+  };
+  check_choice("header", options.header(), {"auto", "true", "false"});
+  check_choice("layout", options.layout(), {"columns", "flat"});
+  check_choice("aggregate", options.aggregate(), {"mean", "sum"});
+  check_choice("invalid_values", options.invalid_values(), {"error", "drop"});
+  EVERGREEN_CHECK_INPUT(options.resample() >= 1,
+                        "CSV series option 'resample': expected an integer >= 1, got {}",
+                        options.resample());
+  EVERGREEN_CHECK_INPUT(std::isfinite(options.step_seconds()) && options.step_seconds() > 0,
+                        "CSV series option 'step_seconds': expected a number > 0, got {}",
+                        options.step_seconds());
+  EVERGREEN_CHECK_INPUT(options.delimiter() != '"' && options.delimiter() != '\n' &&
+                            options.delimiter() != '\r',
+                        "CSV series option 'delimiter': cannot be a quote or a line break");
+  EVERGREEN_CHECK_INPUT(!options.column().empty(),
+                        "CSV series option 'column': expected a header name or a 0-based index");
+  EVERGREEN_CHECK_INPUT(options.layout() == "columns" || options.label_column().empty(),
+                        "CSV series option 'label_column': not available with layout 'flat'");
+}
+
+namespace {
+
+// A column chosen by name or index, resolved against the header (when there is one).
+struct ResolvedColumn {
+  int64_t index = -1;
+  std::string name;  // for messages: the header's name, else the index as given
+};
+
+ResolvedColumn resolve_column(const std::string& file, int64_t line_number,
+                              const std::string& key, const std::string& column,
+                              const std::vector<std::string>* header) {
+  if (header) {
+    auto found = std::find(header->begin(), header->end(), column);
+    if (found != header->end())
+      return {static_cast<int64_t>(found - header->begin()), column};
+    if (is_index(column)) {
+      int64_t index = std::stoll(column);
+      EVERGREEN_CHECK_INPUT(index < static_cast<int64_t>(header->size()),
+                            "{}:{}: option '{}': index {} is out of range: the header has {} "
+                            "fields ({})",
+                            file, line_number, key, index, header->size(), fmt::join(*header, ", "));
+      return {index, (*header)[index]};
+    }
+    throw InputError(fmt::format("{}:{}: option '{}': no column named '{}' (the header has: {})",
+                                 file, line_number, key, column, fmt::join(*header, ", ")));
+  }
+  EVERGREEN_CHECK_INPUT(is_index(column),
+                        "{}: option '{}': '{}' is a column name, but the file is read without a "
+                        "header (header: false); give a 0-based index",
+                        file, key, column);
+  return {std::stoll(column), column};
+}
+
+// Decides whether the first non-blank row is a header.
+bool first_row_is_header(const CsvSeriesOptions& options, const std::vector<Field>& fields) {
+  if (options.header() != "auto") return options.header() == "true";
+  if (options.layout() == "columns" && !is_index(options.column())) return true;
+  int64_t index = options.layout() == "flat" ? 0 : std::stoll(options.column());
+  if (index >= static_cast<int64_t>(fields.size())) return false;  // reported as a ragged row
+  double ignored;
+  return !parse_number(fields[index].text, &ignored);
+}
+
+// Accumulates values and labels; judges invalid values by the options' policy.
+class SeriesBuilder {
+ public:
+  SeriesBuilder(std::string file, const CsvSeriesOptions& options)
+      : file_(std::move(file)), options_(options) {}
+
+  // Returns false when the row was dropped.
+  bool add_value(int64_t line_number, const Field& field, const std::string& what) {
+    double value;
+    EVERGREEN_CHECK_INPUT(parse_number(field.text, &value),
+                          "{}:{}:{}: {}: expected a number, got '{}'", file_, line_number,
+                          field.column, what, field.text);
+    bool finite = std::isfinite(value);
+    bool sentinel = std::find(options_.sentinels().begin(), options_.sentinels().end(), value) !=
+                    options_.sentinels().end();
+    if (finite && !sentinel) {
+      values_.push_back(value);
+      return true;
+    }
+    if (options_.invalid_values() == "drop") {
+      ++dropped_;
+      return false;
+    }
+    throw InputError(fmt::format("{}:{}:{}: {}: {}, got '{}' (set invalid_values: drop to skip "
+                                 "such rows)",
+                                 file_, line_number, field.column, what,
+                                 finite ? "a value listed in sentinels" : "not a finite number",
+                                 field.text));
+  }
+
+  void add_label(int64_t line_number, const Field& field, const std::string& what) {
+    int label;
+    EVERGREEN_CHECK_INPUT(parse_label(field.text, &label),
+                          "{}:{}:{}: {}: expected an integer label, got '{}'", file_, line_number,
+                          field.column, what, field.text);
+    labels_.push_back(label);
+  }
+
+  Series finish(const std::string& name) {
+    EVERGREEN_CHECK_INPUT(!values_.empty() || dropped_ == 0,
+                          "{}: the series is empty: all {} values were invalid and dropped", file_,
+                          dropped_);
+    EVERGREEN_CHECK_INPUT(!values_.empty(), "{}: the series is empty: no data rows", file_);
+    const int64_t factor = options_.resample();
+    const int64_t groups = static_cast<int64_t>(values_.size()) / factor;
+    EVERGREEN_CHECK_INPUT(groups > 0,
+                          "{}: the series is empty after resampling: {} values are fewer than "
+                          "resample factor {}",
+                          file_, values_.size(), factor);
+    Series series;
+    series.name = name;
+    series.step_seconds = options_.step_seconds() * static_cast<double>(factor);
+    series.dropped_points = dropped_;
+    series.values.resize(groups);
+    if (!labels_.empty()) series.anomaly_labels.resize(groups);
+    const bool mean = options_.aggregate() == "mean";
+    for (int64_t group = 0; group < groups; ++group) {
+      double sum = 0;
+      int label = 0;
+      for (int64_t i = group * factor; i < (group + 1) * factor; ++i) {
+        sum += values_[i];
+        if (!labels_.empty()) label = std::max(label, labels_[i]);
+      }
+      series.values[group] = mean ? sum / static_cast<double>(factor) : sum;
+      if (!labels_.empty()) series.anomaly_labels[group] = label;
+    }
+    return series;
+  }
+
+ private:
+  std::string file_;
+  const CsvSeriesOptions& options_;
+  std::vector<double> values_;
+  std::vector<int> labels_;
+  int64_t dropped_ = 0;
+};
+
+}  // namespace
+
+Series read_csv_series(const std::string& file, const CsvSeriesOptions& options) {
+  check_csv_series_options(options);
+  std::error_code error;
+  EVERGREEN_CHECK_INPUT(std::filesystem::exists(file, error), "{}: file not found", file);
+  EVERGREEN_CHECK_INPUT(!std::filesystem::is_directory(file, error),
+                        "{}: is a directory, expected a CSV file", file);
+  std::ifstream in(file, std::ios::binary);
+  EVERGREEN_CHECK_INPUT(in.good(), "{}: cannot open for reading", file);
+
+  const bool flat = options.layout() == "flat";
+  SeriesBuilder builder(file, options);
+  bool first_row = true;
+  ResolvedColumn value_column;
+  ResolvedColumn label_column;
+  std::string line;
+  for (int64_t line_number = 1; std::getline(in, line); ++line_number) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line_number == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // UTF-8 BOM
+    if (is_blank(line)) continue;
+
+    if (flat) {
+      if (first_row) {
+        first_row = false;
+        std::vector<Field> first_field;
+        for_each_field(line, options.delimiter(), [&](const Field& field) {
+          if (first_field.empty()) first_field.push_back(field);
+        });
+        if (first_row_is_header(options, first_field)) continue;
+      }
+      for_each_field(line, options.delimiter(), [&](const Field& field) {
+        builder.add_value(line_number, field, "value");
+      });
+      continue;
+    }
+
+    std::vector<Field> fields = split_fields(line, options.delimiter());
+    if (first_row) {
+      first_row = false;
+      bool header = first_row_is_header(options, fields);
+      std::vector<std::string> names;
+      for (const Field& field : fields) names.emplace_back(field.text);
+      const std::vector<std::string>* header_names = header ? &names : nullptr;
+      value_column = resolve_column(file, line_number, "column", options.column(), header_names);
+      if (!options.label_column().empty()) {
+        label_column =
+            resolve_column(file, line_number, "label_column", options.label_column(), header_names);
+      }
+      if (header) continue;
+    }
+    for (const ResolvedColumn* column : {&value_column, &label_column}) {
+      if (column->index < 0) continue;
+      EVERGREEN_CHECK_INPUT(column->index < static_cast<int64_t>(fields.size()),
+                            "{}:{}: column '{}' (index {}) is missing: expected at least {} "
+                            "fields, got {}",
+                            file, line_number, column->name, column->index, column->index + 1,
+                            fields.size());
+    }
+    bool kept = builder.add_value(line_number, fields[value_column.index],
+                                  fmt::format("column '{}'", value_column.name));
+    if (kept && label_column.index >= 0) {
+      builder.add_label(line_number, fields[label_column.index],
+                        fmt::format("column '{}'", label_column.name));
+    }
+  }
+  EVERGREEN_CHECK_INPUT(!in.bad(), "{}: read error", file);
+
+  std::string base = std::filesystem::path(file).filename().string();
+  return builder.finish(flat ? base : base + ":" + value_column.name);
+}
+
+}  // namespace evergreen

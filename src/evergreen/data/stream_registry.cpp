@@ -1,0 +1,18 @@
+#include "evergreen/data/stream_registry.h"
+
+#include "evergreen/data/workload_streams.h"
+
+namespace evergreen {
+
+const Registry<StreamFactory>& stream_registry() {
+  static const Registry<StreamFactory> registry(
+      "stream",
+      {
+          {"synthetic_workload", "generated workload with seasonality and abnormal events",
+           make_synthetic_workload_stream},
+          {"csv_workload", "a workload series read from a CSV file", make_csv_workload_stream},
+      });
+  return registry;
+}
+
+}  // namespace evergreen

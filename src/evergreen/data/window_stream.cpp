@@ -1,0 +1,146 @@
+#include "evergreen/data/window_stream.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "evergreen/core/error.h"
+
+namespace evergreen {
+namespace {
+
+void validate(const WindowStreamOptions& options) {
+  EVERGREEN_CHECK_INPUT(options.periods() >= 1,
+                        "window stream option 'periods': expected an integer >= 1, got {}",
+                        options.periods());
+  EVERGREEN_CHECK_INPUT(options.input_length() >= 1,
+                        "window stream option 'input_length': expected an integer >= 1, got {}",
+                        options.input_length());
+  EVERGREEN_CHECK_INPUT(options.horizon() >= 1,
+                        "window stream option 'horizon': expected an integer >= 1, got {}",
+                        options.horizon());
+  EVERGREEN_CHECK_INPUT(options.test_fraction() > 0 && options.test_fraction() < 1,
+                        "window stream option 'test_fraction': expected a number in (0, 1), got {}",
+                        options.test_fraction());
+  EVERGREEN_CHECK_INPUT(options.stride() >= 1,
+                        "window stream option 'stride': expected an integer >= 1, got {}",
+                        options.stride());
+}
+
+// Training points of a period of `length` points. The tolerance keeps products such as
+// 10 * (1 - 0.3) = 6.9999999 from losing a point to rounding.
+int64_t train_points(int64_t length, double test_fraction) {
+  return static_cast<int64_t>(
+      std::floor(static_cast<double>(length) * (1.0 - test_fraction) + 1e-9));
+}
+
+// The windows of points [begin, end) of `values` (already standardised).
+Batch make_windows(const torch::Tensor& values, int64_t begin, int64_t end,
+                   const WindowStreamOptions& options) {
+  const int64_t width = options.input_length() + options.horizon();
+  EVERGREEN_ASSERT(end - begin >= width, "segment [{}, {}) shorter than a window", begin, end);
+  torch::Tensor windows = values.slice(0, begin, end).unfold(0, width, options.stride());
+  return Batch{
+      {"x", windows.slice(1, 0, options.input_length()).clone(torch::MemoryFormat::Contiguous)},
+      {"y", windows.slice(1, options.input_length()).clone(torch::MemoryFormat::Contiguous)}};
+}
+
+}  // namespace
+
+int64_t window_stream_min_points(const WindowStreamOptions& options) {
+  validate(options);
+  const int64_t width = options.input_length() + options.horizon();
+  const double fraction = options.test_fraction();
+  // Both parts grow by at most one point per added point, so the first length that fits is
+  // found by counting up from just below the bound width / min(fraction, 1 - fraction).
+  auto fits = [&](int64_t length) {
+    int64_t train = train_points(length, fraction);
+    return train >= width && length - train >= width;
+  };
+  int64_t length = std::max<int64_t>(
+      2 * width,
+      static_cast<int64_t>(std::floor(static_cast<double>(width) /
+                                      std::min(fraction, 1.0 - fraction))) - 2);
+  while (!fits(length)) ++length;
+  return options.periods() * length;
+}
+
+Stream make_window_stream(const Series& series, const WindowStreamOptions& options) {
+  validate(options);
+  const int64_t size = series.size();
+  const int64_t needed = window_stream_min_points(options);
+  EVERGREEN_CHECK_INPUT(size >= needed,
+                        "series '{}' has {} points: {} periods with input length {} + horizon {} "
+                        "and test fraction {} need at least {}",
+                        series.name, size, options.periods(), options.input_length(),
+                        options.horizon(), options.test_fraction(), needed);
+  EVERGREEN_CHECK_INPUT(series.anomaly_labels.empty() ||
+                            static_cast<int64_t>(series.anomaly_labels.size()) == size,
+                        "series '{}' has {} values but {} anomaly labels", series.name, size,
+                        series.anomaly_labels.size());
+  for (int64_t i = 0; i < size; ++i) {
+    EVERGREEN_CHECK_INPUT(std::isfinite(series.values[i]),
+                          "series '{}': point {} is not a finite number ({})", series.name, i,
+                          series.values[i]);
+  }
+
+  const int64_t period_length = size / options.periods();
+  const int64_t train_length = train_points(period_length, options.test_fraction());
+
+  // Statistics of the first period's training points only: later data must not leak into
+  // the scaling the model is trained with.
+  double sum = 0;
+  for (int64_t i = 0; i < train_length; ++i) sum += series.values[i];
+  const double mean = sum / static_cast<double>(train_length);
+  double squares = 0;
+  for (int64_t i = 0; i < train_length; ++i)
+    squares += (series.values[i] - mean) * (series.values[i] - mean);
+  const double deviation = std::sqrt(squares / static_cast<double>(train_length));
+  const double scale = deviation > 0 ? deviation : 1.0;
+
+  std::vector<float> standardised(size);
+  for (int64_t i = 0; i < size; ++i)
+    standardised[i] = static_cast<float>((series.values[i] - mean) / scale);
+  torch::Tensor values = torch::from_blob(standardised.data(), {size}, torch::kFloat32);
+
+  Stream stream;
+  stream.name = series.name;
+  stream.target_offset = mean;
+  stream.target_scale = scale;
+  stream.metadata = {{"series", series.name},
+                     {"points", std::to_string(size)},
+                     {"step_seconds", fmt::format("{}", series.step_seconds)},
+                     {"periods", std::to_string(options.periods())},
+                     {"period_length", std::to_string(period_length)},
+                     {"input_length", std::to_string(options.input_length())},
+                     {"horizon", std::to_string(options.horizon())},
+                     {"test_fraction", fmt::format("{}", options.test_fraction())},
+                     {"stride", std::to_string(options.stride())},
+                     {"unused_points", std::to_string(size - period_length * options.periods())},
+                     {"dropped_points", std::to_string(series.dropped_points)}};
+  for (int64_t period = 0; period < options.periods(); ++period) {
+    const int64_t start = period * period_length;
+    const int64_t train_end = start + train_length;
+    const int64_t end = start + period_length;
+    Experience experience;
+    experience.id = period;
+    experience.name = fmt::format("period {}", period + 1);
+    experience.train = make_windows(values, start, train_end, options);
+    experience.test = make_windows(values, train_end, end, options);
+    experience.metadata = {{"start", std::to_string(start)},
+                           {"end", std::to_string(end)},
+                           {"train_end", std::to_string(train_end)},
+                           {"train_windows", std::to_string(experience.train.size())},
+                           {"test_windows", std::to_string(experience.test.size())}};
+    if (!series.anomaly_labels.empty()) {
+      int64_t anomalous = 0;
+      for (int64_t i = start; i < end; ++i) anomalous += series.anomaly_labels[i] != 0;
+      experience.metadata["anomaly_fraction"] =
+          fmt::format("{}", static_cast<double>(anomalous) / static_cast<double>(period_length));
+    }
+    stream.experiences.push_back(std::move(experience));
+  }
+  return stream;
+}
+
+}  // namespace evergreen

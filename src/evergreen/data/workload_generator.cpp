@@ -1,0 +1,317 @@
+#include "evergreen/data/workload_generator.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+#include "evergreen/core/atomic_file.h"
+#include "evergreen/core/error.h"
+
+namespace evergreen {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr double kHoursPerDay = 24;
+constexpr int64_t kDaysPerWeek = 7;
+// Streams of random numbers for events and for noise are seeded apart, so that changing the
+// event rate does not change the noise (and vice versa). The constant is 2^64 / golden ratio.
+constexpr uint64_t kNoiseSeedOffset = 0x9E3779B97F4A7C15ULL;
+
+// A uniform double in (0, 1] from the top 53 bits: the same on every standard library.
+double uniform_open_closed(std::mt19937_64& random) {
+  return (static_cast<double>(random() >> 11) + 1.0) * 0x1.0p-53;
+}
+
+double uniform_in(std::mt19937_64& random, double low, double high) {
+  return low + (high - low) * (uniform_open_closed(random) - 0x1.0p-53);
+}
+
+// Box-Muller; std::normal_distribution would differ between standard libraries.
+double standard_normal(std::mt19937_64& random) {
+  double radius = std::sqrt(-2.0 * std::log(uniform_open_closed(random)));
+  return radius * std::cos(2.0 * kPi * uniform_open_closed(random));
+}
+
+double hour_of_day(const WorkloadGeneratorOptions& options, int64_t t) {
+  return static_cast<double>(t % options.steps_per_day()) * kHoursPerDay /
+         static_cast<double>(options.steps_per_day());
+}
+
+// The daily cosine profile with amplitude factor and phase shift (1 and 0 for the normal one).
+double daily_profile(const WorkloadGeneratorOptions& options, int64_t t, double amplitude_factor,
+                     double phase_shift_hours) {
+  double hour = hour_of_day(options, t);
+  return options.daily_amplitude() * amplitude_factor *
+         std::cos(2.0 * kPi * (hour - options.daily_peak_hour() - phase_shift_hours) /
+                  kHoursPerDay);
+}
+
+void check_option(bool condition, const std::string& key, const std::string& expected,
+                  double value) {
+  EVERGREEN_CHECK_INPUT(condition, "workload generator option '{}': expected {}, got {}", key,
+                        expected, value);
+}
+
+void validate(const WorkloadGeneratorOptions& options) {
+  check_option(options.days() >= 1, "days", "an integer >= 1", options.days());
+  check_option(options.steps_per_day() >= 1, "steps_per_day", "an integer >= 1",
+               options.steps_per_day());
+  check_option(options.noise_std() >= 0, "noise_std", "a number >= 0", options.noise_std());
+  check_option(options.events_per_week() >= 0, "events_per_week", "a number >= 0",
+               options.events_per_week());
+  check_option(options.events_per_week() <= kDaysPerWeek * options.steps_per_day(),
+               "events_per_week", fmt::format("at most one event per step (<= {})",
+                                              kDaysPerWeek * options.steps_per_day()),
+               options.events_per_week());
+  check_option(options.warmup_days() >= 0, "warmup_days", "an integer >= 0",
+               options.warmup_days());
+  check_option(options.spike_decay_steps() > 0, "spike_decay_steps", "a number > 0",
+               options.spike_decay_steps());
+  check_option(options.pattern_min_factor() >= 0, "pattern_min_factor", "a number >= 0",
+               options.pattern_min_factor());
+  check_option(options.pattern_max_factor() >= options.pattern_min_factor(),
+               "pattern_max_factor", "a number >= pattern_min_factor",
+               options.pattern_max_factor());
+  check_option(options.pattern_max_phase_hours() >= 0, "pattern_max_phase_hours",
+               "a number >= 0", options.pattern_max_phase_hours());
+  for (double value : {options.base_level(), options.daily_amplitude(), options.daily_peak_hour(),
+                       options.weekly_amplitude(), options.trend_per_day(),
+                       options.spike_amplitude(), options.level_shift()}) {
+    EVERGREEN_CHECK_INPUT(std::isfinite(value),
+                          "workload generator: every option must be a finite number, got {}",
+                          value);
+  }
+  auto kinds = parse_workload_event_kinds(options.event_kinds());
+  EVERGREEN_CHECK_INPUT(!kinds.empty() || options.events_per_week() == 0,
+                        "workload generator option 'event_kinds': expected at least one of "
+                        "spike, level_shift, pattern_change when events_per_week > 0, got '{}'",
+                        options.event_kinds());
+}
+
+std::vector<WorkloadEvent> draw_events(const WorkloadGeneratorOptions& options, int64_t size) {
+  std::vector<WorkloadEvent> events;
+  auto kinds = parse_workload_event_kinds(options.event_kinds());
+  if (kinds.empty() || options.events_per_week() == 0) return events;
+  std::mt19937_64 random(static_cast<uint64_t>(options.seed()));
+  double probability = options.events_per_week() /
+                       static_cast<double>(kDaysPerWeek * options.steps_per_day());
+  int64_t first = options.warmup_days() * options.steps_per_day();
+  for (int64_t t = first; t < size; ++t) {
+    if (uniform_open_closed(random) > probability) continue;
+    WorkloadEvent event;
+    auto pick = static_cast<size_t>(uniform_in(random, 0, static_cast<double>(kinds.size())));
+    event.kind = kinds[std::min(pick, kinds.size() - 1)];
+    event.start = t;
+    event.end = size;
+    switch (event.kind) {
+      case WorkloadEventKind::kSpike:
+        event.amplitude = options.spike_amplitude();
+        event.decay_steps = options.spike_decay_steps();
+        event.end = std::min(
+            size, t + static_cast<int64_t>(std::ceil(kSpikeDurationInDecays * event.decay_steps)));
+        break;
+      case WorkloadEventKind::kLevelShift:
+        event.amplitude =
+            uniform_open_closed(random) <= 0.5 ? options.level_shift() : -options.level_shift();
+        break;
+      case WorkloadEventKind::kPatternChange:
+        event.amplitude_factor =
+            uniform_in(random, options.pattern_min_factor(), options.pattern_max_factor());
+        event.phase_shift_hours = uniform_in(random, -options.pattern_max_phase_hours(),
+                                             options.pattern_max_phase_hours());
+        break;
+      case WorkloadEventKind::kNone:
+        EVERGREEN_ASSERT(false, "an event of kind none was drawn");
+    }
+    events.push_back(event);
+  }
+  return events;
+}
+
+std::string number(double value) { return fmt::format("{}", value); }
+
+nlohmann::json options_to_json(const WorkloadGeneratorOptions& options) {
+  return {{"days", options.days()},
+          {"steps_per_day", options.steps_per_day()},
+          {"base_level", options.base_level()},
+          {"daily_amplitude", options.daily_amplitude()},
+          {"daily_peak_hour", options.daily_peak_hour()},
+          {"weekly_amplitude", options.weekly_amplitude()},
+          {"trend_per_day", options.trend_per_day()},
+          {"noise_std", options.noise_std()},
+          {"seed", options.seed()},
+          {"events_per_week", options.events_per_week()},
+          {"warmup_days", options.warmup_days()},
+          {"event_kinds", options.event_kinds()},
+          {"spike_amplitude", options.spike_amplitude()},
+          {"spike_decay_steps", options.spike_decay_steps()},
+          {"level_shift", options.level_shift()},
+          {"pattern_min_factor", options.pattern_min_factor()},
+          {"pattern_max_factor", options.pattern_max_factor()},
+          {"pattern_max_phase_hours", options.pattern_max_phase_hours()}};
+}
+
+nlohmann::json event_to_json(const WorkloadEvent& event) {
+  nlohmann::json json = {{"kind", to_string(event.kind)},
+                         {"label", static_cast<int>(event.kind)},
+                         {"start", event.start},
+                         {"end", event.end}};
+  switch (event.kind) {
+    case WorkloadEventKind::kSpike:
+      json["amplitude"] = event.amplitude;
+      json["decay_steps"] = event.decay_steps;
+      break;
+    case WorkloadEventKind::kLevelShift:
+      json["amplitude"] = event.amplitude;
+      break;
+    case WorkloadEventKind::kPatternChange:
+      json["amplitude_factor"] = event.amplitude_factor;
+      json["phase_shift_hours"] = event.phase_shift_hours;
+      break;
+    case WorkloadEventKind::kNone:
+      break;
+  }
+  return json;
+}
+
+}  // namespace
+
+std::string to_string(WorkloadEventKind kind) {
+  switch (kind) {
+    case WorkloadEventKind::kNone:
+      return "none";
+    case WorkloadEventKind::kSpike:
+      return "spike";
+    case WorkloadEventKind::kLevelShift:
+      return "level_shift";
+    case WorkloadEventKind::kPatternChange:
+      return "pattern_change";
+  }
+  EVERGREEN_ASSERT(false, "unknown event kind {}", static_cast<int>(kind));
+}
+
+std::vector<WorkloadEventKind> parse_workload_event_kinds(const std::string& text) {
+  std::vector<WorkloadEventKind> kinds;
+  std::stringstream stream(text);
+  for (std::string item; std::getline(stream, item, ',');) {
+    auto first = item.find_first_not_of(" \t");
+    if (first == std::string::npos) continue;
+    item = item.substr(first, item.find_last_not_of(" \t") - first + 1);
+    WorkloadEventKind kind;
+    if (item == "spike") {
+      kind = WorkloadEventKind::kSpike;
+    } else if (item == "level_shift") {
+      kind = WorkloadEventKind::kLevelShift;
+    } else if (item == "pattern_change") {
+      kind = WorkloadEventKind::kPatternChange;
+    } else {
+      throw InputError(fmt::format(
+          "workload generator option 'event_kinds': unknown kind '{}' (expected a "
+          "comma-separated list of spike, level_shift, pattern_change)",
+          item));
+    }
+    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) kinds.push_back(kind);
+  }
+  return kinds;
+}
+
+double workload_event_effect(const WorkloadGeneratorOptions& options, const WorkloadEvent& event,
+                             const WorkloadEvent* previous, int64_t t) {
+  if (t < event.start || t >= event.end) return 0;
+  switch (event.kind) {
+    case WorkloadEventKind::kSpike:
+      return event.amplitude *
+             std::exp(-static_cast<double>(t - event.start) / event.decay_steps);
+    case WorkloadEventKind::kLevelShift:
+      return event.amplitude;
+    case WorkloadEventKind::kPatternChange: {
+      double before = previous ? daily_profile(options, t, previous->amplitude_factor,
+                                               previous->phase_shift_hours)
+                               : daily_profile(options, t, 1, 0);
+      return daily_profile(options, t, event.amplitude_factor, event.phase_shift_hours) - before;
+    }
+    case WorkloadEventKind::kNone:
+      return 0;
+  }
+  return 0;
+}
+
+GeneratedWorkload generate_workload(const WorkloadGeneratorOptions& options) {
+  validate(options);
+  const int64_t size = options.days() * options.steps_per_day();
+  GeneratedWorkload workload;
+  workload.options = options;
+  workload.events = draw_events(options, size);
+  workload.value.resize(size);
+  workload.daily.resize(size);
+  workload.weekly.resize(size);
+  workload.trend.resize(size);
+  workload.noise.resize(size);
+  workload.anomaly.assign(size, 0.0);
+  workload.anomaly_kind.assign(size, 0);
+
+  std::mt19937_64 noise_random(static_cast<uint64_t>(options.seed()) + kNoiseSeedOffset);
+  for (int64_t t = 0; t < size; ++t) {
+    int64_t day = t / options.steps_per_day();
+    double day_fraction = static_cast<double>(t) / static_cast<double>(options.steps_per_day());
+    workload.daily[t] = daily_profile(options, t, 1, 0);
+    workload.weekly[t] = day % kDaysPerWeek >= 5 ? -options.weekly_amplitude() : 0.0;
+    workload.trend[t] = options.base_level() + options.trend_per_day() * day_fraction;
+    workload.noise[t] = options.noise_std() == 0 ? 0.0
+                                                 : options.noise_std() * standard_normal(noise_random);
+  }
+
+  // Events are ordered by start, so the last one acting at t is the most recent: its kind is
+  // the label there.
+  const WorkloadEvent* previous_pattern = nullptr;
+  for (const WorkloadEvent& event : workload.events) {
+    for (int64_t t = event.start; t < event.end; ++t) {
+      workload.anomaly[t] += workload_event_effect(options, event, previous_pattern, t);
+      workload.anomaly_kind[t] = static_cast<int>(event.kind);
+    }
+    if (event.kind == WorkloadEventKind::kPatternChange) previous_pattern = &event;
+  }
+
+  for (int64_t t = 0; t < size; ++t) {
+    workload.value[t] = workload.daily[t] + workload.weekly[t] + workload.trend[t] +
+                        workload.noise[t] + workload.anomaly[t];
+  }
+  return workload;
+}
+
+std::string workload_events_file(const std::string& csv_file) { return csv_file + ".events.json"; }
+
+void write_workload_csv(const GeneratedWorkload& workload, const std::string& file) {
+  std::string text = "step,value,daily,weekly,trend,noise,anomaly,anomaly_kind\n";
+  text.reserve(static_cast<size_t>(workload.size()) * 120);
+  for (int64_t t = 0; t < workload.size(); ++t) {
+    text += fmt::format("{},{},{},{},{},{},{},{}\n", t, number(workload.value[t]),
+                        number(workload.daily[t]), number(workload.weekly[t]),
+                        number(workload.trend[t]), number(workload.noise[t]),
+                        number(workload.anomaly[t]), workload.anomaly_kind[t]);
+  }
+  nlohmann::json sidecar = {{"generator", "workload"},
+                            {"csv", file},
+                            {"points", workload.size()},
+                            {"step_seconds", 86400.0 / static_cast<double>(
+                                                           workload.options.steps_per_day())},
+                            {"options", options_to_json(workload.options)},
+                            {"events", nlohmann::json::array()}};
+  for (const WorkloadEvent& event : workload.events) sidecar["events"].push_back(event_to_json(event));
+  write_file_atomically(file, text);
+  write_file_atomically(workload_events_file(file), sidecar.dump(2) + "\n");
+}
+
+Series to_series(const GeneratedWorkload& workload) {
+  Series series;
+  series.name = fmt::format("synthetic workload (seed {})", workload.options.seed());
+  series.values = workload.value;
+  series.step_seconds = 86400.0 / static_cast<double>(workload.options.steps_per_day());
+  series.anomaly_labels = workload.anomaly_kind;
+  return series;
+}
+
+}  // namespace evergreen

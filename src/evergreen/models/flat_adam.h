@@ -1,0 +1,41 @@
+// Adam (Kingma & Ba 2015) on a flat parameter buffer: five tensor ops per step whatever the
+// number of parameter tensors. Numerically it matches torch::optim::Adam (no weight decay,
+// no AMSGrad) update for update.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "evergreen/models/flat_parameters.h"
+
+namespace evergreen {
+
+struct FlatAdamOptions {
+  TORCH_ARG(double, learning_rate) = 1e-3;
+  TORCH_ARG(double, beta1) = 0.9;
+  TORCH_ARG(double, beta2) = 0.999;
+  TORCH_ARG(double, epsilon) = 1e-8;
+};
+
+/// Example:
+///   FlatParameters parameters(*model);
+///   FlatAdam adam(parameters, FlatAdamOptions().learning_rate(1e-3));
+///   loss.backward(); adam.step(); parameters.zero_gradients();
+class FlatAdam {
+ public:
+  FlatAdam(FlatParameters& parameters, const FlatAdamOptions& options);
+  void step();
+  void save(torch::serialize::OutputArchive& archive) const;
+  void load(torch::serialize::InputArchive& archive);
+  /// Forgets the moment estimates (a fresh optimiser on the same parameters).
+  void reset();
+
+ private:
+  FlatParameters& parameters_;
+  FlatAdamOptions options_;
+  torch::Tensor first_moment_;
+  torch::Tensor second_moment_;
+  torch::Tensor denominator_;  // scratch, reused every step
+  int64_t steps_ = 0;
+};
+
+}  // namespace evergreen

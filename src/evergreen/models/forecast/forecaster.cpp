@@ -1,0 +1,36 @@
+#include "evergreen/models/forecast/forecaster.h"
+
+#include "evergreen/eval/regression_metrics.h"
+
+namespace evergreen {
+
+Forecaster::Forecaster() {
+  target_offset_ = register_buffer("target_offset", torch::zeros({1}));
+  target_scale_ = register_buffer("target_scale", torch::ones({1}));
+}
+
+void Forecaster::prepare(const Stream& stream) {
+  torch::NoGradGuard no_grad;
+  target_offset_.fill_(stream.target_offset);
+  target_scale_.fill_(stream.target_scale);
+}
+
+Batch Forecaster::forward(const Batch& batch) {
+  auto hint = encode(batch.at("x"));
+  return Batch{{"prediction", head(hint)}, {"hint", hint}};
+}
+
+torch::Tensor Forecaster::loss(const Batch& batch, const Batch& outputs) {
+  return torch::mse_loss(outputs.at("prediction"), batch.at("y"));
+}
+
+std::map<std::string, double> Forecaster::evaluate(const Batch& batch) {
+  torch::NoGradGuard no_grad;
+  auto prediction = forward(batch).at("prediction") * target_scale_ + target_offset_;
+  auto target = batch.at("y") * target_scale_ + target_offset_;
+  return {{"mae", mean_absolute_error(prediction, target)},
+          {"rmse", root_mean_squared_error(prediction, target)},
+          {"smape", symmetric_mean_absolute_percentage_error(prediction, target)}};
+}
+
+}  // namespace evergreen

@@ -1,0 +1,32 @@
+// Shared behaviour of point forecasters: standardised targets, MSE loss, metrics in data units.
+#pragma once
+
+#include "evergreen/models/model.h"
+
+namespace evergreen {
+
+/// A forecaster reads "x" [N, L] (past values) and writes "prediction" [N, H] and "hint"
+/// [N, hidden] (its penultimate representation, used by hint-based learning). It learns in
+/// standardised units and reports MAE, RMSE and sMAPE in the series' own units.
+class Forecaster : public Model {
+ public:
+  void prepare(const Stream& stream) override;
+  Batch forward(const Batch& batch) override;
+  torch::Tensor loss(const Batch& batch, const Batch& outputs) override;
+  std::map<std::string, double> evaluate(const Batch& batch) override;
+  MainMetric main_metric() const override { return {"mae", false}; }
+
+ protected:
+  Forecaster();
+  /// The penultimate representation [N, hint_size()] of the windows `x` [N, L].
+  virtual torch::Tensor encode(const torch::Tensor& x) = 0;
+  /// The forecast [N, H] from the representation.
+  virtual torch::Tensor head(const torch::Tensor& hint) = 0;
+
+ private:
+  // Buffers, so they travel with the model's checkpoint.
+  torch::Tensor target_offset_;
+  torch::Tensor target_scale_;
+};
+
+}  // namespace evergreen

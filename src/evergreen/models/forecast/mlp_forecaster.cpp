@@ -1,0 +1,37 @@
+#include "evergreen/models/forecast/mlp_forecaster.h"
+
+#include "evergreen/core/error.h"
+#include "evergreen/green/flops.h"
+
+namespace evergreen {
+
+MlpForecasterImpl::MlpForecasterImpl(const MlpForecasterOptions& options) : options_(options) {
+  EVERGREEN_CHECK_INPUT(options.layers() >= 1 && options.hidden_size() >= 1,
+                        "mlp forecaster: layers and hidden_size must be >= 1");
+  hidden_layers_ = register_module("hidden", torch::nn::ModuleList());
+  int64_t in = options.input_length();
+  for (int64_t layer = 0; layer < options.layers(); ++layer) {
+    hidden_layers_->push_back(torch::nn::Linear(in, options.hidden_size()));
+    in = options.hidden_size();
+  }
+  output_ = register_module("output", torch::nn::Linear(in, options.horizon()));
+}
+
+torch::Tensor MlpForecasterImpl::encode(const torch::Tensor& x) {
+  torch::Tensor hidden = x;
+  for (const auto& layer : *hidden_layers_)
+    hidden = torch::relu(layer->as<torch::nn::Linear>()->forward(hidden));
+  return hidden;
+}
+
+int64_t MlpForecasterImpl::forward_macs_per_row() const {
+  int64_t macs = 0;
+  int64_t in = options_.input_length();
+  for (int64_t layer = 0; layer < options_.layers(); ++layer) {
+    macs += linear_macs(in, options_.hidden_size());
+    in = options_.hidden_size();
+  }
+  return macs + linear_macs(in, options_.horizon());
+}
+
+}  // namespace evergreen

@@ -1,0 +1,45 @@
+#include "evergreen/models/model_registry.h"
+
+#include "evergreen/models/forecast/lstm_forecaster.h"
+#include "evergreen/models/forecast/mlp_forecaster.h"
+
+namespace evergreen {
+namespace {
+
+/// Input length and horizon of a windowed forecasting stream.
+std::pair<int64_t, int64_t> window_shape(const Stream& stream, const std::string& model) {
+  EVERGREEN_CHECK_INPUT(!stream.experiences.empty() && stream.experiences.front().train.contains("x") &&
+                            stream.experiences.front().train.contains("y"),
+                        "model '{}' needs a forecasting stream (batches with 'x' and 'y')", model);
+  const Batch& train = stream.experiences.front().train;
+  return {train.at("x").size(1), train.at("y").size(1)};
+}
+
+std::shared_ptr<Model> make_mlp(Options& options, const Stream& stream) {
+  auto [input_length, horizon] = window_shape(stream, "mlp");
+  return std::make_shared<MlpForecasterImpl>(
+      MlpForecasterOptions(input_length, horizon)
+          .hidden_size(options.get<int64_t>("hidden_size", 64, "units per hidden layer"))
+          .layers(options.get<int64_t>("layers", 2, "hidden layers")));
+}
+
+std::shared_ptr<Model> make_lstm(Options& options, const Stream& stream) {
+  auto [input_length, horizon] = window_shape(stream, "lstm");
+  return std::make_shared<LstmForecasterImpl>(
+      LstmForecasterOptions(input_length, horizon)
+          .hidden_size(options.get<int64_t>("hidden_size", 32, "LSTM hidden units"))
+          .layers(options.get<int64_t>("layers", 1, "stacked LSTM layers")));
+}
+
+}  // namespace
+
+const Registry<ModelFactory>& model_registry() {
+  static const Registry<ModelFactory> registry(
+      "model", {
+                   {"mlp", "MLP forecaster (window -> horizon)", make_mlp},
+                   {"lstm", "LSTM forecaster (one value per step)", make_lstm},
+               });
+  return registry;
+}
+
+}  // namespace evergreen

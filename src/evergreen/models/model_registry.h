@@ -1,0 +1,18 @@
+// Every model by name: one line each in model_registry.cpp. A factory reads its options and the
+// stream (for input and output sizes).
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "evergreen/core/options.h"
+#include "evergreen/core/registry.h"
+#include "evergreen/models/model.h"
+
+namespace evergreen {
+
+using ModelFactory = std::function<std::shared_ptr<Model>(Options& options, const Stream& stream)>;
+
+const Registry<ModelFactory>& model_registry();
+
+}  // namespace evergreen

@@ -1,0 +1,336 @@
+#include "evergreen/run/experiment.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "evergreen/core/atomic_file.h"
+#include "evergreen/core/options.h"
+#include "evergreen/data/stream_registry.h"
+#include "evergreen/eval/continual_metrics.h"
+#include "evergreen/green/green_meter.h"
+#include "evergreen/models/model_registry.h"
+#include "evergreen/run/report.h"
+#include "evergreen/run/trainer.h"
+#include "evergreen/strategies/strategy_registry.h"
+
+namespace evergreen {
+namespace {
+
+constexpr const char* kDefaultExperimentYaml = R"(# The default experiment: continual workload forecasting on a synthetic stream with
+# daily and weekly seasonality, trend, noise and abnormal events (needs no data files).
+experiment: workload-default
+seed: 0
+threads: 1
+stream:
+  name: synthetic_workload
+  days: 42
+  steps_per_day: 48
+  periods: 6
+  input_length: 48
+  horizon: 6
+model:
+  name: mlp
+  hidden_size: 64
+strategies:
+  - naive
+  - name: er
+    memory_size: 200
+  - joint
+train:
+  epochs: 20
+  batch_size: 32
+  learning_rate: 0.001
+)";
+
+/// The `strategies` entries as maps (a bare name becomes {name: NAME}); `strategy: X` is
+/// accepted as a one-entry list.
+YAML::Node strategy_entries(YAML::Node config, const std::string& file) {
+  if (config["strategy"].IsDefined()) {
+    EVERGREEN_CHECK_INPUT(!config["strategies"].IsDefined(),
+                          "{}: give either 'strategy' or 'strategies', not both", file);
+    YAML::Node list(YAML::NodeType::Sequence);
+    list.push_back(config["strategy"]);
+    config.remove("strategy");
+    config["strategies"] = list;
+  }
+  if (!config["strategies"].IsDefined()) {
+    YAML::Node list(YAML::NodeType::Sequence);
+    list.push_back("naive");
+    config["strategies"] = list;
+  }
+  YAML::Node entries = config["strategies"];
+  EVERGREEN_CHECK_INPUT(entries.IsSequence() && entries.size() > 0,
+                        "{}:{}: 'strategies' must be a non-empty list", file,
+                        entries.Mark().line + 1);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (entries[i].IsScalar()) {
+      YAML::Node entry(YAML::NodeType::Map);
+      entry["name"] = entries[i].as<std::string>();
+      entries[i] = entry;
+    }
+    EVERGREEN_CHECK_INPUT(entries[i].IsMap(), "{}:{}: strategies[{}] must be a name or a map",
+                          file, entries[i].Mark().line + 1, i);
+  }
+  return entries;
+}
+
+Options strategy_options(const ExperimentPlan& plan, size_t index) {
+  return Options(plan.config["strategies"][index], fmt::format("strategies[{}]", index),
+                 plan.file);
+}
+
+std::unique_ptr<Strategy> build_strategy(Options& options, std::string* label) {
+  auto name = options.get<std::string>("name", "naive", "strategy name");
+  auto strategy = strategy_registry().find(name, options.where("name")).make(options);
+  auto given_label = options.get<std::string>("label", name, "output folder name");
+  if (label) *label = given_label;
+  return strategy;
+}
+
+std::shared_ptr<Model> build_model(Options& options, const Stream& stream) {
+  auto name = options.get<std::string>("name", "mlp", "model name");
+  return model_registry().find(name, options.where("name")).make(options, stream);
+}
+
+/// Records of a strategy's run so far: what a checkpoint must restore besides the trainer.
+struct RunRecord {
+  std::vector<double> initial;
+  MetricMatrix matrix;
+  nlohmann::json evaluations = nlohmann::json::array();
+
+  nlohmann::json to_json() const {
+    return {{"initial", initial}, {"matrix", matrix}, {"evaluations", evaluations}};
+  }
+  static RunRecord from_json(const nlohmann::json& json) {
+    RunRecord record;
+    record.initial = json.at("initial").get<std::vector<double>>();
+    record.matrix = json.at("matrix").get<MetricMatrix>();
+    record.evaluations = json.at("evaluations");
+    return record;
+  }
+};
+
+/// Evaluates on every experience's test split; returns the main metric per experience.
+std::vector<double> evaluate_all(Model& model, const Stream& stream, int64_t after,
+                                 RunRecord& record, int64_t* rows) {
+  std::vector<double> row;
+  const std::string main = model.main_metric().name;
+  for (const auto& experience : stream.experiences) {
+    auto metrics = model.evaluate(experience.test);
+    for (const auto& [name, value] : metrics)
+      EVERGREEN_CHECK_INPUT(std::isfinite(value), "experience '{}': metric {} is not finite",
+                            experience.name, name);
+    row.push_back(metrics.at(main));
+    *rows += experience.test.size();
+    record.evaluations.push_back(
+        {{"after_experience", after}, {"experience", experience.id}, {"metrics", metrics}});
+  }
+  return row;
+}
+
+void write_checkpoint(const std::string& file, const Trainer& trainer, const RunRecord& record,
+                      const GreenMeter& meter) {
+  write_atomically_with(file, [&](const std::string& temporary) {
+    torch::serialize::OutputArchive archive;
+    trainer.save(archive);
+    archive.write("run_record", c10::IValue(record.to_json().dump()));
+    archive.write("green_state", c10::IValue(meter.state().dump()));
+    archive.save_to(temporary);
+  });
+}
+
+void read_checkpoint(const std::string& file, Trainer& trainer, RunRecord& record,
+                     GreenMeter& meter) {
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(file);
+  } catch (const c10::Error& error) {
+    throw InputError(fmt::format("{}: not a readable evergreen checkpoint", file));
+  }
+  trainer.load(archive);
+  c10::IValue record_json, green_json;
+  archive.read("run_record", record_json);
+  archive.read("green_state", green_json);
+  record = RunRecord::from_json(nlohmann::json::parse(record_json.toStringRef()));
+  meter.restore(nlohmann::json::parse(green_json.toStringRef()));
+}
+
+void default_progress(const std::string& label, const std::string& text) {
+  std::fprintf(stderr, "[%s] %s\n", label.c_str(), text.c_str());
+}
+
+}  // namespace
+
+YAML::Node default_experiment_config() { return YAML::Load(kDefaultExperimentYaml); }
+
+ExperimentPlan plan_experiment(YAML::Node config, const std::string& file) {
+  ExperimentPlan plan;
+  plan.file = file.empty() ? "default experiment" : file;
+  plan.config = config;
+  Options root(config, "", plan.file);
+  plan.name = root.get<std::string>("experiment", "experiment", "name of the experiment");
+  auto seed = root.get<int64_t>("seed", 0, "seed of every random source");
+  EVERGREEN_CHECK_INPUT(seed >= 0, "{}: must be >= 0", root.where("seed"));
+  plan.seed = static_cast<uint64_t>(seed);
+  plan.threads = root.get<int64_t>("threads", 1, "intra-op threads");
+  EVERGREEN_CHECK_INPUT(plan.threads >= 1, "{}: must be >= 1", root.where("threads"));
+
+  Options stream_options = root.child("stream");
+  auto stream_name =
+      stream_options.get<std::string>("name", "synthetic_workload", "stream name");
+  plan.stream =
+      stream_registry().find(stream_name, stream_options.where("name")).make(stream_options);
+  stream_options.check_all_read();
+  EVERGREEN_CHECK_INPUT(plan.stream.size() >= 1, "{}: the stream has no experiences",
+                        stream_options.where("name"));
+
+  Options model_options = root.child("model");
+  build_model(model_options, plan.stream);
+  model_options.check_all_read();
+
+  Options train_options = root.child("train");
+  read_train_options(train_options);
+  train_options.check_all_read();
+  Options green_options = root.child("green");
+  read_green_options(green_options);
+  green_options.check_all_read();
+
+  strategy_entries(config, plan.file);
+  root.mark_read("strategies");
+  for (size_t i = 0; i < config["strategies"].size(); ++i) {
+    Options options = strategy_options(plan, i);
+    std::string label;
+    build_strategy(options, &label);
+    options.check_all_read();
+    EVERGREEN_CHECK_INPUT(std::find(plan.strategy_labels.begin(), plan.strategy_labels.end(),
+                                    label) == plan.strategy_labels.end(),
+                          "{}: two strategies are labelled '{}': give each a distinct 'label'",
+                          options.where("name"), label);
+    plan.strategy_labels.push_back(label);
+  }
+  root.check_all_read();
+  return plan;
+}
+
+StrategyOutcome run_strategy(const ExperimentPlan& plan, size_t strategy_index,
+                             const std::string& directory, const RunControl& control) {
+  StrategyOutcome outcome;
+  outcome.label = plan.strategy_labels.at(strategy_index);
+  auto progress = control.progress ? control.progress : default_progress;
+  ensure_writable_directory(directory);
+
+  YAML::Node config = YAML::Clone(plan.config);
+  YAML::Node single(YAML::NodeType::Sequence);
+  single.push_back(YAML::Clone(plan.config["strategies"][strategy_index]));
+  config["strategies"] = single;
+  save_yaml_file(config, directory + "/config.yaml");
+
+  torch::set_num_threads(static_cast<int>(plan.threads));
+  torch::manual_seed(plan.seed);
+  Options model_options(plan.config["model"], "model", plan.file);
+  auto model = build_model(model_options, plan.stream);
+  model->prepare(plan.stream);
+  model->eval();
+  Options options = strategy_options(plan, strategy_index);
+  auto strategy = build_strategy(options, nullptr);
+  Options train_options(plan.config["train"], "train", plan.file);
+  Trainer trainer(*model, *strategy, read_train_options(train_options), plan.seed);
+  Options green_options(plan.config["green"], "green", plan.file);
+  GreenMeter meter(read_green_options(green_options));
+
+  const std::string checkpoint = directory + "/checkpoint.pt";
+  RunRecord record;
+  int64_t eval_rows = 0;
+  if (control.resume && std::filesystem::exists(checkpoint)) {
+    read_checkpoint(checkpoint, trainer, record, meter);
+    progress(outcome.label, fmt::format("resumed after {} of {} experiences",
+                                        trainer.experiences_trained(), plan.stream.size()));
+  } else {
+    meter.start("eval");
+    record.initial = evaluate_all(*model, plan.stream, 0, record, &eval_rows);
+    meter.stop("eval");
+    meter.add_flops("eval", static_cast<double>(eval_rows * model->forward_macs_per_row()));
+  }
+
+  const int64_t total = plan.stream.size();
+  for (int64_t i = trainer.experiences_trained(); i < total; ++i) {
+    if (control.stop_after >= 0 && i >= control.stop_after) break;
+    const Experience& experience = plan.stream.experiences[i];
+    meter.start("train");
+    int64_t rows = trainer.train(experience, [&](int64_t epoch, int64_t epochs, double loss) {
+      progress(outcome.label, fmt::format("{} ({}/{})  epoch {}/{}  loss {:.4f}", experience.name,
+                                          i + 1, total, epoch, epochs, loss));
+    });
+    meter.stop("train");
+    meter.add_flops("train", 3.0 * static_cast<double>(rows * model->forward_macs_per_row()));
+    eval_rows = 0;
+    meter.start("eval");
+    record.matrix.push_back(evaluate_all(*model, plan.stream, i + 1, record, &eval_rows));
+    meter.stop("eval");
+    meter.add_flops("eval", static_cast<double>(eval_rows * model->forward_macs_per_row()));
+    write_checkpoint(checkpoint, trainer, record, meter);
+  }
+  outcome.experiences_trained = trainer.experiences_trained();
+  outcome.completed = outcome.experiences_trained == total;
+  write_evaluations(directory + "/metrics.jsonl", outcome.label, record.evaluations);
+  if (!outcome.completed) return outcome;
+
+  const MainMetric metric = model->main_metric();
+  ContinualSummary continual = summarize_matrix(record.matrix, record.initial,
+                                                metric.higher_is_better);
+  nlohmann::json final_metrics = nlohmann::json::object();
+  for (const auto& evaluation : record.evaluations) {
+    if (evaluation.at("after_experience") != total) continue;
+    for (const auto& [name, value] : evaluation.at("metrics").items())
+      final_metrics[name] = final_metrics.value(name, 0.0) + value.get<double>() / total;
+  }
+  MemoryUsage memory = strategy->memory();
+  std::string strategy_name = plan.config["strategies"][strategy_index]["name"].as<std::string>();
+  outcome.summary = {
+      {"experiment", plan.name},
+      {"model", plan.config["model"]["name"].as<std::string>()},
+      {"strategy", strategy_name},
+      {"label", outcome.label},
+      {"seed", plan.seed},
+      {"stream", {{"name", plan.stream.name}, {"experiences", total}}},
+      {"metric", {{"name", metric.name}, {"higher_is_better", metric.higher_is_better}}},
+      {"matrix", record.matrix},
+      {"initial", record.initial},
+      {"acc", continual.acc},
+      {"bwt", continual.bwt},
+      {"fwt", continual.fwt},
+      {"forgetting", continual.forgetting},
+      {"forgetting_last", continual.forgetting_last},
+      {"metrics", final_metrics},
+      {"memory", {{"samples", memory.samples}, {"bytes", memory.bytes}}},
+      {"green", meter.summary_json()},
+  };
+  write_strategy_outputs(directory, outcome.summary);
+  meter.write_csv(directory + "/green.csv", plan.name, outcome.label);
+  return outcome;
+}
+
+std::vector<StrategyOutcome> run_experiment(const ExperimentPlan& plan, const RunControl& control) {
+  ensure_writable_directory(control.out_dir);
+  save_yaml_file(plan.config, control.out_dir + "/config.yaml");
+  const bool several = plan.strategy_labels.size() > 1;
+  std::vector<StrategyOutcome> outcomes;
+  for (size_t i = 0; i < plan.strategy_labels.size(); ++i) {
+    std::string directory =
+        several ? control.out_dir + "/" + plan.strategy_labels[i] : control.out_dir;
+    outcomes.push_back(run_strategy(plan, i, directory, control));
+    if (!outcomes.back().completed) break;
+  }
+  if (several) {
+    std::vector<nlohmann::json> summaries;
+    for (const auto& outcome : outcomes)
+      if (outcome.completed) summaries.push_back(outcome.summary);
+    if (summaries.size() == plan.strategy_labels.size())
+      write_comparison(control.out_dir, summaries);
+  }
+  return outcomes;
+}
+
+}  // namespace evergreen

@@ -1,0 +1,59 @@
+// An experiment: a resolved configuration turned into components through the registries, run
+// strategy by strategy over one stream, with a checkpoint after every experience.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "evergreen/data/experience.h"
+
+namespace evergreen {
+
+/// A configuration checked against every component's options, with every default filled in.
+struct ExperimentPlan {
+  YAML::Node config;  ///< fully resolved: saving it reproduces the run
+  std::string file;   ///< where the configuration came from (for messages)
+  std::string name;
+  uint64_t seed = 0;
+  int64_t threads = 1;
+  Stream stream;
+  std::vector<std::string> strategy_labels;  ///< one per entry of `strategies`, unique
+};
+
+/// Resolves `config` (read from `file`, "" for the built-in default): builds the stream, checks
+/// the model's and strategies' options and rejects unknown keys. Throws InputError.
+ExperimentPlan plan_experiment(YAML::Node config, const std::string& file);
+
+/// The built-in default experiment (configs/default.yaml): the synthetic workload stream with
+/// Naive, ER and Joint side by side.
+YAML::Node default_experiment_config();
+
+/// How to run: where to write, whether to resume, when to stop.
+struct RunControl {
+  std::string out_dir;
+  bool resume = false;
+  int64_t stop_after = -1;  ///< stop cleanly once this many experiences are trained (-1: never)
+  /// Progress lines: (strategy label, text). Default prints to stderr.
+  std::function<void(const std::string&, const std::string&)> progress;
+};
+
+/// Outcome of one strategy's run.
+struct StrategyOutcome {
+  std::string label;
+  bool completed = false;       ///< false when stopped by `stop_after`
+  int64_t experiences_trained = 0;
+  nlohmann::json summary;       ///< summary.json's content (when completed)
+};
+
+/// Runs one strategy (index into plan.strategy_labels) writing into `directory`.
+StrategyOutcome run_strategy(const ExperimentPlan& plan, size_t strategy_index,
+                             const std::string& directory, const RunControl& control);
+
+/// Runs every strategy; with several, each gets out_dir/<label>/ and out_dir/comparison.json.
+std::vector<StrategyOutcome> run_experiment(const ExperimentPlan& plan, const RunControl& control);
+
+}  // namespace evergreen

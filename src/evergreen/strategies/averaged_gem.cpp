@@ -1,0 +1,43 @@
+#include "evergreen/strategies/averaged_gem.h"
+
+#include "evergreen/strategies/experience_replay.h"
+
+namespace evergreen {
+
+torch::Tensor averaged_gem_project(const torch::Tensor& gradient, const torch::Tensor& reference) {
+  double dot = gradient.dot(reference).item<double>();
+  if (dot >= 0) return gradient.clone();
+  double reference_norm = reference.dot(reference).item<double>();
+  if (reference_norm == 0) return gradient.clone();
+  return gradient - (dot / reference_norm) * reference;
+}
+
+AveragedGemStrategy::AveragedGemStrategy(const AveragedGemOptions& options)
+    : options_(options), buffer_(options.memory_size()) {}
+
+void AveragedGemStrategy::after_backward(TrainingContext& context) {
+  if (buffer_.size() == 0) return;
+  auto& gradients = context.parameters.gradients();
+  step_gradient_ = gradients.clone();
+  context.parameters.zero_gradients();
+  Batch rows = buffer_.sample(replay_batch_size(options_.replay_batch_size(), context),
+                              context.generator);
+  context.model.loss(rows, context.model.forward(rows)).backward();
+  context.extra_forward_rows += rows.size();
+  torch::NoGradGuard no_grad;
+  gradients.copy_(averaged_gem_project(step_gradient_, gradients));
+}
+
+void AveragedGemStrategy::after_step(TrainingContext& context, const Batch& batch) {
+  buffer_.add(batch, context.generator);
+}
+
+void AveragedGemStrategy::save(torch::serialize::OutputArchive& archive) const {
+  buffer_.save(archive, "agem_buffer");
+}
+
+void AveragedGemStrategy::load(torch::serialize::InputArchive& archive) {
+  buffer_.load(archive, "agem_buffer");
+}
+
+}  // namespace evergreen

@@ -1,0 +1,40 @@
+#include "evergreen/strategies/dark_experience_replay.h"
+
+#include "evergreen/strategies/experience_replay.h"
+
+namespace evergreen {
+
+DarkExperienceReplayStrategy::DarkExperienceReplayStrategy(
+    const DarkExperienceReplayOptions& options)
+    : options_(options), buffer_(options.memory_size()) {}
+
+torch::Tensor DarkExperienceReplayStrategy::extra_loss(TrainingContext& context,
+                                                       const Batch& batch,
+                                                       const Batch& outputs) {
+  step_outputs_ = outputs.at("prediction").detach();
+  if (buffer_.size() == 0) return {};
+  int64_t count = replay_batch_size(options_.replay_batch_size(), context);
+  Batch logit_rows = buffer_.sample(count, context.generator);
+  auto logit_term = torch::mse_loss(context.model.forward(logit_rows).at("prediction"),
+                                    logit_rows.at("z"));
+  Batch label_rows = buffer_.sample(count, context.generator);
+  auto label_term = context.model.loss(label_rows, context.model.forward(label_rows));
+  context.extra_forward_rows += logit_rows.size() + label_rows.size();
+  return options_.alpha() * logit_term + options_.beta() * label_term;
+}
+
+void DarkExperienceReplayStrategy::after_step(TrainingContext& context, const Batch& batch) {
+  Batch rows = batch;
+  rows.set("z", step_outputs_);
+  buffer_.add(rows, context.generator);
+}
+
+void DarkExperienceReplayStrategy::save(torch::serialize::OutputArchive& archive) const {
+  buffer_.save(archive, "der_buffer");
+}
+
+void DarkExperienceReplayStrategy::load(torch::serialize::InputArchive& archive) {
+  buffer_.load(archive, "der_buffer");
+}
+
+}  // namespace evergreen

@@ -1,0 +1,34 @@
+// Experience replay (ER): a reservoir-sampled memory; every step trains on the new batch plus
+// an equally sized batch drawn from the memory (Chaudhry et al. 2019, "On tiny episodic
+// memories"; Mammoth's `er`).
+#pragma once
+
+#include "evergreen/strategies/reservoir_buffer.h"
+#include "evergreen/strategies/strategy.h"
+
+namespace evergreen {
+
+struct ExperienceReplayOptions {
+  TORCH_ARG(int64_t, memory_size) = 200;
+  TORCH_ARG(int64_t, replay_batch_size) = 0;  ///< 0: the training batch size
+};
+
+class ExperienceReplayStrategy : public Strategy {
+ public:
+  explicit ExperienceReplayStrategy(const ExperienceReplayOptions& options);
+  Batch before_step(TrainingContext& context, const Batch& batch) override;
+  void after_step(TrainingContext& context, const Batch& batch) override;
+  void save(torch::serialize::OutputArchive& archive) const override;
+  void load(torch::serialize::InputArchive& archive) override;
+  MemoryUsage memory() const override { return {buffer_.size(), buffer_.bytes()}; }
+  const ReservoirBuffer& buffer() const { return buffer_; }
+
+ private:
+  ExperienceReplayOptions options_;
+  ReservoirBuffer buffer_;
+};
+
+/// The replay batch size an option asks for (0 means "as large as the training batch").
+int64_t replay_batch_size(int64_t option, const TrainingContext& context);
+
+}  // namespace evergreen

@@ -1,0 +1,59 @@
+#include "evergreen/strategies/learning_without_forgetting.h"
+
+namespace evergreen {
+
+Batch forward_with_values(Model& model, FlatParameters& parameters, const torch::Tensor& values,
+                          const Batch& batch) {
+  torch::NoGradGuard no_grad;
+  auto current = parameters.values().clone();
+  parameters.values().copy_(values);
+  Batch outputs = model.forward(batch);
+  parameters.values().copy_(current);
+  return outputs;
+}
+
+LearningWithoutForgettingStrategy::LearningWithoutForgettingStrategy(
+    const LearningWithoutForgettingOptions& options)
+    : options_(options) {}
+
+Batch LearningWithoutForgettingStrategy::before_step(TrainingContext& context,
+                                                     const Batch& batch) {
+  if (!previous_values_.defined()) return batch;
+  // The teacher runs before the step's forward pass: swapping parameters afterwards would
+  // invalidate the tensors autograd saved for backward.
+  Batch with_teacher = batch;
+  context.extra_forward_rows += batch.size();
+  with_teacher.set("teacher_prediction",
+                   forward_with_values(context.model, context.parameters, previous_values_, batch)
+                       .at("prediction"));
+  return with_teacher;
+}
+
+torch::Tensor LearningWithoutForgettingStrategy::extra_loss(TrainingContext& context,
+                                                            const Batch& batch,
+                                                            const Batch& outputs) {
+  if (!batch.contains("teacher_prediction")) return {};
+  return options_.lambda() *
+         torch::mse_loss(outputs.at("prediction"), batch.at("teacher_prediction"));
+}
+
+void LearningWithoutForgettingStrategy::after_experience(TrainingContext& context,
+                                                         const Experience& experience) {
+  previous_values_ = context.parameters.values().detach().clone();
+}
+
+MemoryUsage LearningWithoutForgettingStrategy::memory() const {
+  if (!previous_values_.defined()) return {};
+  return {0, previous_values_.numel() * previous_values_.element_size()};
+}
+
+void LearningWithoutForgettingStrategy::save(torch::serialize::OutputArchive& archive) const {
+  if (previous_values_.defined()) archive.write("lwf_previous_values", previous_values_);
+}
+
+void LearningWithoutForgettingStrategy::load(torch::serialize::InputArchive& archive) {
+  torch::Tensor values;
+  if (archive.try_read("lwf_previous_values", values)) previous_values_ = values;
+}
+
+}  // namespace evergreen

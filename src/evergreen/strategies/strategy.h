@@ -1,0 +1,63 @@
+// The strategy hook interface: every continual-learning method wraps the same training loop.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+
+#include "evergreen/core/batch.h"
+#include "evergreen/data/experience.h"
+#include "evergreen/models/flat_parameters.h"
+#include "evergreen/models/model.h"
+
+namespace evergreen {
+
+/// What a strategy may touch during training.
+struct TrainingContext {
+  Model& model;
+  FlatParameters& parameters;  ///< the model's parameters and gradients as flat buffers
+  torch::Generator& generator;  ///< the run's only random source after initialisation
+  int64_t experience_index = 0;
+  int64_t batch_size = 32;
+  /// Rows a strategy passes through the model besides the step batch (teachers, memory
+  /// gradients, Fisher estimates), so that FLOP accounting sees them.
+  int64_t extra_forward_rows = 0;
+};
+
+/// Memory a strategy keeps between experiences.
+struct MemoryUsage {
+  int64_t samples = 0;
+  int64_t bytes = 0;
+};
+
+/// Base of all continual-learning methods. The trainer calls, per experience:
+///   before_experience; for each step: before_step -> forward -> loss + extra_loss -> backward
+///   -> after_backward -> optimizer step -> after_step; then after_experience.
+class Strategy {
+ public:
+  virtual ~Strategy() = default;
+
+  /// The rows trained on during `experience` (Joint returns everything seen so far).
+  virtual Batch training_data(const Experience& experience) { return experience.train; }
+  virtual void before_experience(TrainingContext& context, const Experience& experience) {}
+  /// The batch one step trains on; replay methods append memory rows to `batch`.
+  virtual Batch before_step(TrainingContext& context, const Batch& batch) { return batch; }
+  /// A term added to the model's loss on the step's batch; undefined when none.
+  virtual torch::Tensor extra_loss(TrainingContext& context, const Batch& batch,
+                                   const Batch& outputs) {
+    return {};
+  }
+  /// After backward, before the optimizer update: gradient surgery (A-GEM) goes here.
+  virtual void after_backward(TrainingContext& context) {}
+  /// `batch` holds only the new rows of the step (not the replayed ones).
+  virtual void after_step(TrainingContext& context, const Batch& batch) {}
+  virtual void after_experience(TrainingContext& context, const Experience& experience) {}
+
+  /// State carried between experiences, saved in every checkpoint.
+  virtual void save(torch::serialize::OutputArchive& archive) const {}
+  virtual void load(torch::serialize::InputArchive& archive) {}
+  virtual MemoryUsage memory() const { return {}; }
+};
+
+}  // namespace evergreen

@@ -1,0 +1,36 @@
+// Helpers shared by the tests: temporary directories, running the CLI, the shared data folder.
+#pragma once
+
+#include <string>
+
+namespace evergreen::testing {
+
+/// A fresh empty directory under the system temporary directory, removed at destruction.
+class TemporaryDirectory {
+ public:
+  TemporaryDirectory();
+  ~TemporaryDirectory();
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+/// Result of running the evergreen CLI.
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  ///< stdout and stderr together
+};
+
+/// Runs `build/bin/evergreen <arguments>` through the shell.
+CommandResult run_cli(const std::string& arguments);
+
+/// `../shared/data` beside the source tree, or "" when absent (tests then GTEST_SKIP).
+std::string shared_data_dir();
+
+/// Writes `contents` to `file`.
+void write_text(const std::string& file, const std::string& contents);
+std::string read_text(const std::string& file);
+
+}  // namespace evergreen::testing
