@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
@@ -294,7 +295,7 @@ void write_workload_csv(const GeneratedWorkload& workload, const std::string& fi
                         number(workload.anomaly[t]), workload.anomaly_kind[t]);
   }
   nlohmann::json sidecar = {{"generator", "workload"},
-                            {"csv", file},
+                            {"csv", std::filesystem::path(file).filename().string()},
                             {"points", workload.size()},
                             {"step_seconds", 86400.0 / static_cast<double>(
                                                            workload.options.steps_per_day())},
