@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "evergreen/core/atomic_file.h"
 #include "evergreen/core/options.h"
 #include "evergreen/data/stream_registry.h"
 #include "evergreen/models/model_registry.h"
@@ -121,6 +122,7 @@ void run(const RunArguments& arguments) {
   control.resume = !arguments.resume_dir.empty();
   control.stop_after = arguments.stop_after;
   control.progress = print_progress;
+  ensure_writable_directory(control.out_dir);  // before any work, so a bad --out fails at once
   std::fprintf(stderr, "evergreen: %s: %lld experiences of '%s', strategies %s -> %s\n",
                plan.name.c_str(), static_cast<long long>(plan.stream.size()),
                plan.stream.name.c_str(), fmt::format("{}", fmt::join(plan.strategy_labels, ", ")).c_str(),

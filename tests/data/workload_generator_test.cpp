@@ -15,7 +15,8 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 
-// The daily profile written out independently of the generator: A f cos(2 pi (h - peak - shift) / 24).
+// The daily profile written out independently of the generator: A f cos(2 pi (h - peak - shift) /
+// 24).
 double expected_profile(const WorkloadGeneratorOptions& options, int64_t t, double factor = 1,
                         double shift_hours = 0) {
   double hour = static_cast<double>(t % options.steps_per_day()) * 24.0 /
@@ -145,9 +146,9 @@ TEST(WorkloadGenerator, EventsAreLabelledExactlyWhereTheyAct) {
           other[t] += event.amplitude;
           break;
         case WorkloadEventKind::kPatternChange:
-          expected[t] += expected_profile(options, t, event.amplitude_factor,
-                                          event.phase_shift_hours) -
-                         expected_profile(options, t, factor, shift);
+          expected[t] +=
+              expected_profile(options, t, event.amplitude_factor, event.phase_shift_hours) -
+              expected_profile(options, t, factor, shift);
           break;
         default:
           FAIL();
@@ -164,7 +165,9 @@ TEST(WorkloadGenerator, EventsAreLabelledExactlyWhereTheyAct) {
   for (int64_t t = 0; t < size; ++t) {
     ASSERT_NEAR(workload.anomaly[t], expected[t], 1e-9) << t;
     ASSERT_EQ(workload.anomaly_kind[t], expected_kind[t]) << t;
-    if (expected_kind[t] == 0) ASSERT_EQ(workload.anomaly[t], 0.0) << t;
+    if (expected_kind[t] == 0) {
+      ASSERT_EQ(workload.anomaly[t], 0.0) << t;
+    }
   }
   // After the last pattern change the noise-free workload, less trend, weekend dip, spikes and
   // level shifts, is exactly the new daily profile.
@@ -206,8 +209,7 @@ TEST(WorkloadGenerator, SpikeDecaysByOneOverEInOneDecayTime) {
 }
 
 TEST(WorkloadGenerator, LevelShiftsPersistFromTheirStart) {
-  auto options =
-      WorkloadGeneratorOptions().event_kinds("level_shift").events_per_week(0.5).seed(9);
+  auto options = WorkloadGeneratorOptions().event_kinds("level_shift").events_per_week(0.5).seed(9);
   GeneratedWorkload workload = generate_workload(options);
   ASSERT_GE(workload.events.size(), 1u);
   double level = 0;
@@ -266,8 +268,8 @@ TEST(WorkloadGenerator, CsvAndEventsFileRoundTripExactly) {
   EXPECT_EQ(column("daily"), workload.daily);
   EXPECT_EQ(column("noise"), workload.noise);
   EXPECT_EQ(column("anomaly"), workload.anomaly);
-  Series labelled = read_csv_series(file, CsvSeriesOptions().column("value").label_column(
-                                              "anomaly_kind"));
+  Series labelled =
+      read_csv_series(file, CsvSeriesOptions().column("value").label_column("anomaly_kind"));
   EXPECT_EQ(labelled.anomaly_labels, workload.anomaly_kind);
 
   auto events = nlohmann::json::parse(evergreen::testing::read_text(workload_events_file(file)));

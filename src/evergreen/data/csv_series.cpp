@@ -115,9 +115,9 @@ void check_csv_series_options(const CsvSeriesOptions& options) {
   EVERGREEN_CHECK_INPUT(std::isfinite(options.step_seconds()) && options.step_seconds() > 0,
                         "CSV series option 'step_seconds': expected a number > 0, got {}",
                         options.step_seconds());
-  EVERGREEN_CHECK_INPUT(options.delimiter() != '"' && options.delimiter() != '\n' &&
-                            options.delimiter() != '\r',
-                        "CSV series option 'delimiter': cannot be a quote or a line break");
+  EVERGREEN_CHECK_INPUT(
+      options.delimiter() != '"' && options.delimiter() != '\n' && options.delimiter() != '\r',
+      "CSV series option 'delimiter': cannot be a quote or a line break");
   EVERGREEN_CHECK_INPUT(!options.column().empty(),
                         "CSV series option 'column': expected a header name or a 0-based index");
   EVERGREEN_CHECK_INPUT(options.layout() == "columns" || options.label_column().empty(),
@@ -132,19 +132,18 @@ struct ResolvedColumn {
   std::string name;  // for messages: the header's name, else the index as given
 };
 
-ResolvedColumn resolve_column(const std::string& file, int64_t line_number,
-                              const std::string& key, const std::string& column,
-                              const std::vector<std::string>* header) {
+ResolvedColumn resolve_column(const std::string& file, int64_t line_number, const std::string& key,
+                              const std::string& column, const std::vector<std::string>* header) {
   if (header) {
     auto found = std::find(header->begin(), header->end(), column);
-    if (found != header->end())
-      return {static_cast<int64_t>(found - header->begin()), column};
+    if (found != header->end()) return {static_cast<int64_t>(found - header->begin()), column};
     if (is_index(column)) {
       int64_t index = std::stoll(column);
       EVERGREEN_CHECK_INPUT(index < static_cast<int64_t>(header->size()),
                             "{}:{}: option '{}': index {} is out of range: the header has {} "
                             "fields ({})",
-                            file, line_number, key, index, header->size(), fmt::join(*header, ", "));
+                            file, line_number, key, index, header->size(),
+                            fmt::join(*header, ", "));
       return {index, (*header)[index]};
     }
     throw InputError(fmt::format("{}:{}: option '{}': no column named '{}' (the header has: {})",
@@ -190,11 +189,11 @@ class SeriesBuilder {
       ++dropped_;
       return false;
     }
-    throw InputError(fmt::format("{}:{}:{}: {}: {}, got '{}' (set invalid_values: drop to skip "
-                                 "such rows)",
-                                 file_, line_number, field.column, what,
-                                 finite ? "a value listed in sentinels" : "not a finite number",
-                                 field.text));
+    throw InputError(
+        fmt::format("{}:{}:{}: {}: {}, got '{}' (set invalid_values: drop to skip "
+                    "such rows)",
+                    file_, line_number, field.column, what,
+                    finite ? "a value listed in sentinels" : "not a finite number", field.text));
   }
 
   void add_label(int64_t line_number, const Field& field, const std::string& what) {
@@ -275,9 +274,8 @@ Series read_csv_series(const std::string& file, const CsvSeriesOptions& options)
         });
         if (first_row_is_header(options, first_field)) continue;
       }
-      for_each_field(line, options.delimiter(), [&](const Field& field) {
-        builder.add_value(line_number, field, "value");
-      });
+      for_each_field(line, options.delimiter(),
+                     [&](const Field& field) { builder.add_value(line_number, field, "value"); });
       continue;
     }
 

@@ -52,15 +52,15 @@ int64_t window_stream_min_points(const WindowStreamOptions& options) {
   const int64_t width = options.input_length() + options.horizon();
   const double fraction = options.test_fraction();
   // Both parts grow by at most one point per added point, so the first length that fits is
-  // found by counting up from just below the bound width / min(fraction, 1 - fraction).
+  // found by counting up. Since train <= length * (1 - fraction) and
+  // test < length * fraction + 1, no length below either bound fits: start just under them.
   auto fits = [&](int64_t length) {
     int64_t train = train_points(length, fraction);
     return train >= width && length - train >= width;
   };
-  int64_t length = std::max<int64_t>(
-      2 * width,
-      static_cast<int64_t>(std::floor(static_cast<double>(width) /
-                                      std::min(fraction, 1.0 - fraction))) - 2);
+  const double bound = std::max(static_cast<double>(width) / (1.0 - fraction),
+                                static_cast<double>(width - 1) / fraction);
+  int64_t length = std::max<int64_t>(2 * width, static_cast<int64_t>(std::floor(bound)) - 2);
   while (!fits(length)) ++length;
   return options.periods() * length;
 }
@@ -74,10 +74,10 @@ Stream make_window_stream(const Series& series, const WindowStreamOptions& optio
                         "and test fraction {} need at least {}",
                         series.name, size, options.periods(), options.input_length(),
                         options.horizon(), options.test_fraction(), needed);
-  EVERGREEN_CHECK_INPUT(series.anomaly_labels.empty() ||
-                            static_cast<int64_t>(series.anomaly_labels.size()) == size,
-                        "series '{}' has {} values but {} anomaly labels", series.name, size,
-                        series.anomaly_labels.size());
+  EVERGREEN_CHECK_INPUT(
+      series.anomaly_labels.empty() || static_cast<int64_t>(series.anomaly_labels.size()) == size,
+      "series '{}' has {} values but {} anomaly labels", series.name, size,
+      series.anomaly_labels.size());
   for (int64_t i = 0; i < size; ++i) {
     EVERGREEN_CHECK_INPUT(std::isfinite(series.values[i]),
                           "series '{}': point {} is not a finite number ({})", series.name, i,

@@ -63,21 +63,19 @@ void validate(const WorkloadGeneratorOptions& options) {
   check_option(options.noise_std() >= 0, "noise_std", "a number >= 0", options.noise_std());
   check_option(options.events_per_week() >= 0, "events_per_week", "a number >= 0",
                options.events_per_week());
-  check_option(options.events_per_week() <= kDaysPerWeek * options.steps_per_day(),
-               "events_per_week", fmt::format("at most one event per step (<= {})",
-                                              kDaysPerWeek * options.steps_per_day()),
-               options.events_per_week());
-  check_option(options.warmup_days() >= 0, "warmup_days", "an integer >= 0",
-               options.warmup_days());
+  check_option(
+      options.events_per_week() <= kDaysPerWeek * options.steps_per_day(), "events_per_week",
+      fmt::format("at most one event per step (<= {})", kDaysPerWeek * options.steps_per_day()),
+      options.events_per_week());
+  check_option(options.warmup_days() >= 0, "warmup_days", "an integer >= 0", options.warmup_days());
   check_option(options.spike_decay_steps() > 0, "spike_decay_steps", "a number > 0",
                options.spike_decay_steps());
   check_option(options.pattern_min_factor() >= 0, "pattern_min_factor", "a number >= 0",
                options.pattern_min_factor());
-  check_option(options.pattern_max_factor() >= options.pattern_min_factor(),
-               "pattern_max_factor", "a number >= pattern_min_factor",
-               options.pattern_max_factor());
-  check_option(options.pattern_max_phase_hours() >= 0, "pattern_max_phase_hours",
-               "a number >= 0", options.pattern_max_phase_hours());
+  check_option(options.pattern_max_factor() >= options.pattern_min_factor(), "pattern_max_factor",
+               "a number >= pattern_min_factor", options.pattern_max_factor());
+  check_option(options.pattern_max_phase_hours() >= 0, "pattern_max_phase_hours", "a number >= 0",
+               options.pattern_max_phase_hours());
   for (double value : {options.base_level(), options.daily_amplitude(), options.daily_peak_hour(),
                        options.weekly_amplitude(), options.trend_per_day(),
                        options.spike_amplitude(), options.level_shift()}) {
@@ -97,8 +95,8 @@ std::vector<WorkloadEvent> draw_events(const WorkloadGeneratorOptions& options, 
   auto kinds = parse_workload_event_kinds(options.event_kinds());
   if (kinds.empty() || options.events_per_week() == 0) return events;
   std::mt19937_64 random(static_cast<uint64_t>(options.seed()));
-  double probability = options.events_per_week() /
-                       static_cast<double>(kDaysPerWeek * options.steps_per_day());
+  double probability =
+      options.events_per_week() / static_cast<double>(kDaysPerWeek * options.steps_per_day());
   int64_t first = options.warmup_days() * options.steps_per_day();
   for (int64_t t = first; t < size; ++t) {
     if (uniform_open_closed(random) > probability) continue;
@@ -209,10 +207,10 @@ std::vector<WorkloadEventKind> parse_workload_event_kinds(const std::string& tex
     } else if (item == "pattern_change") {
       kind = WorkloadEventKind::kPatternChange;
     } else {
-      throw InputError(fmt::format(
-          "workload generator option 'event_kinds': unknown kind '{}' (expected a "
-          "comma-separated list of spike, level_shift, pattern_change)",
-          item));
+      throw InputError(
+          fmt::format("workload generator option 'event_kinds': unknown kind '{}' (expected a "
+                      "comma-separated list of spike, level_shift, pattern_change)",
+                      item));
     }
     if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) kinds.push_back(kind);
   }
@@ -224,8 +222,7 @@ double workload_event_effect(const WorkloadGeneratorOptions& options, const Work
   if (t < event.start || t >= event.end) return 0;
   switch (event.kind) {
     case WorkloadEventKind::kSpike:
-      return event.amplitude *
-             std::exp(-static_cast<double>(t - event.start) / event.decay_steps);
+      return event.amplitude * std::exp(-static_cast<double>(t - event.start) / event.decay_steps);
     case WorkloadEventKind::kLevelShift:
       return event.amplitude;
     case WorkloadEventKind::kPatternChange: {
@@ -261,8 +258,8 @@ GeneratedWorkload generate_workload(const WorkloadGeneratorOptions& options) {
     workload.daily[t] = daily_profile(options, t, 1, 0);
     workload.weekly[t] = day % kDaysPerWeek >= 5 ? -options.weekly_amplitude() : 0.0;
     workload.trend[t] = options.base_level() + options.trend_per_day() * day_fraction;
-    workload.noise[t] = options.noise_std() == 0 ? 0.0
-                                                 : options.noise_std() * standard_normal(noise_random);
+    workload.noise[t] =
+        options.noise_std() == 0 ? 0.0 : options.noise_std() * standard_normal(noise_random);
   }
 
   // Events are ordered by start, so the last one acting at t is the most recent: its kind is
@@ -294,14 +291,15 @@ void write_workload_csv(const GeneratedWorkload& workload, const std::string& fi
                         number(workload.trend[t]), number(workload.noise[t]),
                         number(workload.anomaly[t]), workload.anomaly_kind[t]);
   }
-  nlohmann::json sidecar = {{"generator", "workload"},
-                            {"csv", std::filesystem::path(file).filename().string()},
-                            {"points", workload.size()},
-                            {"step_seconds", 86400.0 / static_cast<double>(
-                                                           workload.options.steps_per_day())},
-                            {"options", options_to_json(workload.options)},
-                            {"events", nlohmann::json::array()}};
-  for (const WorkloadEvent& event : workload.events) sidecar["events"].push_back(event_to_json(event));
+  nlohmann::json sidecar = {
+      {"generator", "workload"},
+      {"csv", std::filesystem::path(file).filename().string()},
+      {"points", workload.size()},
+      {"step_seconds", 86400.0 / static_cast<double>(workload.options.steps_per_day())},
+      {"options", options_to_json(workload.options)},
+      {"events", nlohmann::json::array()}};
+  for (const WorkloadEvent& event : workload.events)
+    sidecar["events"].push_back(event_to_json(event));
   write_file_atomically(file, text);
   write_file_atomically(workload_events_file(file), sidecar.dump(2) + "\n");
 }

@@ -71,7 +71,7 @@ constexpr double kSpikeDurationInDecays = 5;
 struct WorkloadEvent {
   WorkloadEventKind kind = WorkloadEventKind::kNone;
   int64_t start = 0;
-  int64_t end = 0;  ///< exclusive; the series length for persistent events
+  int64_t end = 0;               ///< exclusive; the series length for persistent events
   double amplitude = 0;          ///< spike height, or the signed level shift
   double decay_steps = 0;        ///< spike only
   double amplitude_factor = 1;   ///< pattern change only: new daily amplitude / daily_amplitude
@@ -87,9 +87,9 @@ struct WorkloadEvent {
 struct GeneratedWorkload {
   WorkloadGeneratorOptions options;
   std::vector<double> value;
-  std::vector<double> daily;    ///< the normal daily profile (pattern changes are anomalies)
-  std::vector<double> weekly;   ///< the weekend dip
-  std::vector<double> trend;    ///< base_level + trend_per_day * day
+  std::vector<double> daily;   ///< the normal daily profile (pattern changes are anomalies)
+  std::vector<double> weekly;  ///< the weekend dip
+  std::vector<double> trend;   ///< base_level + trend_per_day * day
   std::vector<double> noise;
   std::vector<double> anomaly;  ///< sum of the effects of every event acting at t
   /// The kind of the most recently started event acting at t; 0 where none acts.

@@ -54,20 +54,20 @@ WorkloadGeneratorOptions read_workload_generator_options(Options& options) {
                                           "time steps per day (48: every 30 minutes)"))
       .base_level(options.get<double>("base_level", d.base_level(), "level at the first step"))
       .daily_amplitude(options.get<double>("daily_amplitude", d.daily_amplitude(),
-                                            "amplitude of the daily cosine profile"))
+                                           "amplitude of the daily cosine profile"))
       .daily_peak_hour(options.get<double>("daily_peak_hour", d.daily_peak_hour(),
-                                            "hour of the daily peak (0-24)"))
+                                           "hour of the daily peak (0-24)"))
       .weekly_amplitude(options.get<double>("weekly_amplitude", d.weekly_amplitude(),
-                                             "dip on Saturdays and Sundays"))
+                                            "dip on Saturdays and Sundays"))
       .trend_per_day(options.get<double>("trend_per_day", d.trend_per_day(),
                                          "linear growth of the level per day"))
-      .noise_std(options.get<double>("noise", d.noise_std(),
-                                     "standard deviation of the Gaussian noise"))
+      .noise_std(
+          options.get<double>("noise", d.noise_std(), "standard deviation of the Gaussian noise"))
       .seed(options.get<int64_t>("seed", d.seed(), "random seed of events and noise"))
       .events_per_week(options.get<double>("events_per_week", d.events_per_week(),
                                            "expected abnormal events per week"))
-      .warmup_days(options.get<int64_t>("warmup_days", d.warmup_days(),
-                                        "days at the start without events"))
+      .warmup_days(
+          options.get<int64_t>("warmup_days", d.warmup_days(), "days at the start without events"))
       .event_kinds(options.get<std::string>(
           "event_kinds", d.event_kinds(),
           "comma-separated kinds to draw: spike, level_shift, pattern_change"))
@@ -83,9 +83,9 @@ WorkloadGeneratorOptions read_workload_generator_options(Options& options) {
       .pattern_max_factor(options.get<double>("pattern_max_factor", d.pattern_max_factor(),
                                               "largest daily amplitude factor after a pattern "
                                               "change"))
-      .pattern_max_phase_hours(options.get<double>(
-          "pattern_max_phase_hours", d.pattern_max_phase_hours(),
-          "largest shift of the daily peak after a pattern change, in hours"));
+      .pattern_max_phase_hours(
+          options.get<double>("pattern_max_phase_hours", d.pattern_max_phase_hours(),
+                              "largest shift of the daily peak after a pattern change, in hours"));
   return result;
 }
 
@@ -94,12 +94,15 @@ std::string read_csv_series_options(Options& options, CsvSeriesOptions* csv_opti
   std::string path = options.get<std::string>("path", "", "CSV file to read (required)");
   EVERGREEN_CHECK_INPUT(!path.empty(), "{}: required: the CSV file to read the workload from",
                         options.where("path"));
-  std::string delimiter = options.get<std::string>(
-      "delimiter", std::string(1, d.delimiter()), "field separator: one character, tab or whitespace");
-  csv_options->column(options.get<std::string>("column", d.column(),
-                                               "column to read: header name or 0-based index"))
-      .header(options.get<std::string>("header", d.header(), "first row is a header: auto, "
-                                                              "true or false"))
+  std::string delimiter =
+      options.get<std::string>("delimiter", std::string(1, d.delimiter()),
+                               "field separator: one character, tab or whitespace");
+  csv_options
+      ->column(options.get<std::string>("column", d.column(),
+                                        "column to read: header name or 0-based index"))
+      .header(options.get<std::string>("header", d.header(),
+                                       "first row is a header: auto, "
+                                       "true or false"))
       .delimiter(parse_delimiter(options, delimiter))
       .layout(options.get<std::string>("layout", d.layout(),
                                        "columns (one row per step) or flat (every field is the "

@@ -66,6 +66,11 @@ YAML::Node strategy_entries(YAML::Node config, const std::string& file) {
                         entries.Mark().line + 1);
   for (size_t i = 0; i < entries.size(); ++i) {
     if (entries[i].IsScalar()) {
+      // Check the bare name here, while its position in the file is still known.
+      YAML::Mark mark = entries[i].Mark();
+      strategy_registry().find(
+          entries[i].as<std::string>(),
+          fmt::format("{}:{}:{}: field 'strategies[{}]'", file, mark.line + 1, mark.column + 1, i));
       YAML::Node entry(YAML::NodeType::Map);
       entry["name"] = entries[i].as<std::string>();
       entries[i] = entry;
