@@ -8,11 +8,11 @@
 namespace evergreen::cli {
 
 struct OverheadBenchOptions {
-  int64_t epochs = 20;
+  int64_t epochs = 50;
   int64_t batch_size = 32;
   int64_t hidden_size = 64;
   int64_t memory_size = 200;
-  int64_t repeats = 3;
+  int64_t repeats = 5;
   std::string python = "/usr/bin/python3";
   std::string python_script;  ///< bench/overhead_reference.py
 };
