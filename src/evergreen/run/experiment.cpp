@@ -26,10 +26,10 @@ threads: 1
 stream:
   name: synthetic_workload
   days: 42
-  steps_per_day: 48
+  steps_per_day: 96
   periods: 6
-  input_length: 48
-  horizon: 6
+  input_length: 96
+  horizon: 8
 model:
   name: mlp
   hidden_size: 64
@@ -39,7 +39,7 @@ strategies:
     memory_size: 200
   - joint
 train:
-  epochs: 20
+  epochs: 40
   batch_size: 32
   learning_rate: 0.001
 )";
