@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "evergreen/core/atomic_file.h"
+#include "autoscaling_bench.h"
 #include "overhead_bench.h"
 
 namespace evergreen::cli {
@@ -39,6 +40,33 @@ void add_bench_command(CLI::App& app) {
       write_file_atomically(*out_dir + "/overhead.json", result.dump(2) + "\n");
     }
     std::cout << (*json ? result.dump(2) + "\n" : format_overhead_bench(result));
+  });
+
+  auto scaling = std::make_shared<AutoscalingBenchOptions>();
+  scaling->data_dir = std::string(EVERGREEN_SOURCE_DIR) + "/../shared/data";
+  scaling->out_dir = "runs/bench-autoscaling";
+  auto scaling_json = std::make_shared<bool>(false);
+  CLI::App* autoscaling = bench->add_subcommand(
+      "autoscaling",
+      "Every strategy (and two references) on workload streams: forecast error, forgetting, "
+      "cost, and the SLO effect of scaling on the forecasts (after Hao et al., CIKM 2023)");
+  autoscaling->add_option("--seeds", scaling->seeds, "seeds per configuration")->capture_default_str();
+  autoscaling->add_option("--memory-fractions", scaling->memory_fractions,
+                          "memory budgets as fractions of the stream's training windows")
+      ->capture_default_str();
+  autoscaling->add_option("--streams", scaling->streams, "synthetic, alibaba, nasa")
+      ->capture_default_str();
+  autoscaling->add_option("--epochs", scaling->epochs, "epochs per period")->capture_default_str();
+  autoscaling->add_option("--data", scaling->data_dir, "folder holding workload/ (shared data)")
+      ->capture_default_str();
+  autoscaling->add_option("--out", scaling->out_dir, "per-run outputs, traces and plots")
+      ->capture_default_str();
+  autoscaling->add_flag("--smoke", scaling->smoke,
+                        "one-minute version: synthetic stream, one seed, 2 epochs, few strategies");
+  autoscaling->add_flag("--json", *scaling_json, "print JSON instead of markdown");
+  autoscaling->callback([scaling, scaling_json] {
+    auto result = run_autoscaling_bench(*scaling);
+    std::cout << (*scaling_json ? result.dump(2) + "\n" : format_autoscaling_bench(result));
   });
 }
 

@@ -61,7 +61,7 @@ TEST(Experiment, SameSeedAndConfigGiveBitIdenticalResults) {
 }
 
 TEST(Experiment, ResumeAfterStopEndsBitIdenticalToAnUninterruptedRun) {
-  for (const char* strategy : {"naive", "er", "derpp", "agem", "ewc", "lwf", "joint"}) {
+  for (const char* strategy : {"naive", "er", "derpp", "agem", "ewc", "lwf", "joint", "dmshm"}) {
     SCOPED_TRACE(strategy);
     std::string strategies = std::string("[") + strategy + "]";
     testing::TemporaryDirectory whole, parts;

@@ -11,6 +11,9 @@ const Registry<StreamFactory>& stream_registry() {
           {"synthetic_workload", "generated workload with seasonality and abnormal events",
            make_synthetic_workload_stream},
           {"csv_workload", "a workload series read from a CSV file", make_csv_workload_stream},
+          {"alibaba_trace", "Alibaba 2018 machine/container usage", make_alibaba_trace_stream},
+          {"nasa_requests", "NASA HTTP requests per second, resampled", make_nasa_stream},
+          {"azure_functions", "Azure Functions 2019 invocations", make_azure_functions_stream},
       });
   return registry;
 }

@@ -31,18 +31,18 @@ void FlatAdam::step() {
                                 -options_.learning_rate() / bias_correction1);
 }
 
-void FlatAdam::save(torch::serialize::OutputArchive& archive) const {
-  archive.write("adam_first_moment", first_moment_);
-  archive.write("adam_second_moment", second_moment_);
-  archive.write("adam_steps", torch::tensor(steps_));
+void FlatAdam::save(torch::serialize::OutputArchive& archive, const std::string& prefix) const {
+  archive.write(prefix + "_first_moment", first_moment_);
+  archive.write(prefix + "_second_moment", second_moment_);
+  archive.write(prefix + "_steps", torch::tensor(steps_));
 }
 
-void FlatAdam::load(torch::serialize::InputArchive& archive) {
+void FlatAdam::load(torch::serialize::InputArchive& archive, const std::string& prefix) {
   // Read into fresh tensors and copy: reading into a defined tensor would rebind it.
   torch::Tensor first_moment, second_moment, steps;
-  archive.read("adam_first_moment", first_moment);
-  archive.read("adam_second_moment", second_moment);
-  archive.read("adam_steps", steps);
+  archive.read(prefix + "_first_moment", first_moment);
+  archive.read(prefix + "_second_moment", second_moment);
+  archive.read(prefix + "_steps", steps);
   torch::NoGradGuard no_grad;
   first_moment_.copy_(first_moment);
   second_moment_.copy_(second_moment);

@@ -24,8 +24,9 @@ class FlatAdam {
  public:
   FlatAdam(FlatParameters& parameters, const FlatAdamOptions& options);
   void step();
-  void save(torch::serialize::OutputArchive& archive) const;
-  void load(torch::serialize::InputArchive& archive);
+  /// Archive keys start with `prefix` (two optimisers may share one checkpoint).
+  void save(torch::serialize::OutputArchive& archive, const std::string& prefix = "adam") const;
+  void load(torch::serialize::InputArchive& archive, const std::string& prefix = "adam");
   /// Forgets the moment estimates (a fresh optimiser on the same parameters).
   void reset();
 

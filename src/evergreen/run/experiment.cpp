@@ -276,6 +276,7 @@ StrategyOutcome run_strategy(const ExperimentPlan& plan, size_t strategy_index,
     meter.stop("eval");
     meter.add_flops("eval", static_cast<double>(eval_rows * model->forward_macs_per_row()));
     write_checkpoint(checkpoint, trainer, record, meter);
+    if (control.after_experience) control.after_experience(*model, i);
   }
   outcome.experiences_trained = trainer.experiences_trained();
   outcome.completed = outcome.experiences_trained == total;

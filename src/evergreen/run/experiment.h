@@ -13,6 +13,8 @@
 
 namespace evergreen {
 
+class Model;
+
 /// A configuration checked against every component's options, with every default filled in.
 struct ExperimentPlan {
   YAML::Node config;  ///< fully resolved: saving it reproduces the run
@@ -39,6 +41,9 @@ struct RunControl {
   int64_t stop_after = -1;  ///< stop cleanly once this many experiences are trained (-1: never)
   /// Progress lines: (strategy label, text). Default prints to stderr.
   std::function<void(const std::string&, const std::string&)> progress;
+  /// Called after each experience is trained and evaluated, with the model and the experience's
+  /// index (benchmarks use it to read forecasts).
+  std::function<void(Model&, int64_t)> after_experience;
 };
 
 /// Outcome of one strategy's run.

@@ -2,6 +2,7 @@
 
 #include "evergreen/strategies/averaged_gem.h"
 #include "evergreen/strategies/dark_experience_replay.h"
+#include "evergreen/strategies/dmshm.h"
 #include "evergreen/strategies/elastic_weight_consolidation.h"
 #include "evergreen/strategies/experience_replay.h"
 #include "evergreen/strategies/joint.h"
@@ -58,6 +59,23 @@ std::unique_ptr<Strategy> make_learning_without_forgetting(Options& options) {
       options.get<double>("lambda", 1.0, "weight of matching the previous model's outputs")));
 }
 
+std::unique_ptr<Strategy> make_dmshm(Options& options) {
+  return std::make_unique<DmshmStrategy>(
+      DmshmOptions()
+          .memory_size(options.get<int64_t>("memory_size", 200, "rows kept (0: use memory_fraction)"))
+          .memory_fraction(options.get<double>(
+              "memory_fraction", 0.0, "memory as a fraction of the training rows seen (if > 0)"))
+          .replay_batch_size(options.get<int64_t>("replay_batch_size", 0, kReplayBatchHelp))
+          .density_weight(options.get<double>("density_weight", 1.0,
+                                              "weight of the KDE density score (0: shift only)"))
+          .shift_weight(options.get<double>("shift_weight", 1.0,
+                                            "weight of the shift-level score (0: density only)"))
+          .hint_weight(options.get<double>("hint_weight", 1.0,
+                                           "weight of the hint loss (0: no hint learning)"))
+          .density_space(options.get<std::string>(
+              "density_space", "hint", "where the density is estimated: hint or window")));
+}
+
 }  // namespace
 
 const Registry<StrategyFactory>& strategy_registry() {
@@ -73,6 +91,8 @@ const Registry<StrategyFactory>& strategy_registry() {
           {"ewc", "online EWC: diagonal Fisher penalty", make_elastic_weight_consolidation},
           {"lwf", "LwF for regression: distil the previous model's outputs",
            make_learning_without_forgetting},
+          {"dmshm", "DMSHM: density/shift-scored memory + hint learning (after Hao et al. 2023)",
+           make_dmshm},
       });
   return registry;
 }
