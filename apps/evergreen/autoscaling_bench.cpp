@@ -35,9 +35,10 @@ BenchStream bench_stream(const std::string& key, const AutoscalingBenchOptions& 
   if (key == "alibaba") {
     auto path = data + "/workload/alibaba2018/machine_usage_300s.csv";
     EVERGREEN_CHECK_INPUT(std::filesystem::exists(path), "{}: not found (give --data DIR)", path);
-    return {key, "Alibaba 2018 cluster cpu_util_percent (300 s steps, 7 periods of ~1.1 days)",
+    return {key, "Alibaba 2018 cluster cpu_util_percent (300 s steps, one period per day)",
             YAML::Load(fmt::format("{{name: csv_workload, path: '{}', column: cpu_util_percent, "
-                                   "step_seconds: 300, periods: 7, input_length: 48, horizon: 6}}",
+                                   "step_seconds: 300, period_seconds: 86400, periods: 0, input_length: 48, "
+                                   "horizon: 6}}",
                                    path)),
             288, 300.0};
   }
@@ -46,7 +47,8 @@ BenchStream bench_stream(const std::string& key, const AutoscalingBenchOptions& 
     EVERGREEN_CHECK_INPUT(std::filesystem::exists(path), "{}: not found (give --data DIR)", path);
     return {key, "NASA KSC HTTP requests per minute (first 14 days, one period per day)",
             YAML::Load(fmt::format("{{name: nasa_requests, path: '{}', resample: 60, "
-                                   "max_points: 20160, periods: 14, input_length: 60, horizon: 10}}",
+                                   "max_points: 20160, period_seconds: 86400, periods: 0, input_length: 60, "
+                                   "horizon: 10}}",
                                    path)),
             1440, 60.0};
   }
@@ -117,9 +119,17 @@ void append_forecasts(Model& model, const Stream& stream, int64_t index, Trace& 
   }
 }
 
+/// The points a split's windows cover, in order (stride 1: window k starts at point k).
+torch::Tensor split_points(const Batch& windows) {
+  const auto& x = windows.at("x");
+  const auto& y = windows.at("y");
+  const int64_t last = x.size(0) - 1;
+  return torch::cat({x.select(1, 0), x[last].slice(0, 1), y[last]}).to(torch::kDouble);
+}
+
 /// The two references that need no learning, on every period's test windows: the last observed
-/// value, and the value one season (one day) before the target when the window reaches back that
-/// far, else the last value. MAE per period and the one-step traces.
+/// value, and seasonal naive (the value one season, e.g. one day, before the target; the last
+/// value where the stream holds no point that far back). MAE per period and one-step traces.
 struct Reference {
   std::string label;
   std::vector<double> period_mae;
@@ -127,19 +137,34 @@ struct Reference {
 };
 
 std::vector<Reference> reference_forecasts(const Stream& stream, int64_t season_steps) {
-  Reference last{"last-value", {}, {}}, seasonal{"seasonal-naive", {}, {}};
+  // The whole series again, in the stream's standardised units, rebuilt from the windows.
+  std::vector<torch::Tensor> parts;
   for (const auto& experience : stream.experiences) {
+    parts.push_back(split_points(experience.train));
+    parts.push_back(split_points(experience.test));
+  }
+  auto series = torch::cat(parts) * stream.target_scale + stream.target_offset;
+  Reference last{"last-value", {}, {}}, seasonal{"seasonal-naive", {}, {}};
+  int64_t period_start = 0;
+  for (const auto& experience : stream.experiences) {
+    const int64_t train_points = split_points(experience.train).size(0);
+    const int64_t test_points = split_points(experience.test).size(0);
     auto x = experience.test.at("x").to(torch::kDouble) * stream.target_scale + stream.target_offset;
     auto y = experience.test.at("y").to(torch::kDouble) * stream.target_scale + stream.target_offset;
     const int64_t rows = x.size(0), length = x.size(1), horizon = y.size(1);
-    auto last_forecast = x.select(1, length - 1).unsqueeze(1).expand({rows, horizon});
+    auto last_forecast = x.select(1, length - 1).unsqueeze(1).expand({rows, horizon}).contiguous();
     auto seasonal_forecast = last_forecast.clone();
-    // The target at horizon step h lies length + h steps after the window's start, so the value
-    // one season earlier sits at index length + h - season in the window.
-    for (int64_t h = 0; h < horizon; ++h) {
-      int64_t index = length + h - season_steps;
-      if (index >= 0 && index < length) seasonal_forecast.select(1, h).copy_(x.select(1, index));
+    for (int64_t k = 0; k < rows; ++k) {
+      for (int64_t h = 0; h < horizon; ++h) {
+        int64_t target = period_start + train_points + k + length + h;
+        if (target - season_steps >= 0) seasonal_forecast[k][h] = series[target - season_steps];
+      }
     }
+    EVERGREEN_ASSERT(torch::allclose(series.slice(0, period_start + train_points + length,
+                                                  period_start + train_points + length + rows),
+                                     y.select(1, 0)),
+                     "rebuilt series does not match the test windows");
+    period_start += train_points + test_points;
     last.period_mae.push_back((last_forecast - y).abs().mean().item<double>());
     seasonal.period_mae.push_back((seasonal_forecast - y).abs().mean().item<double>());
     for (int64_t i = 0; i < rows; ++i) {
@@ -279,6 +304,48 @@ std::string format_cell(const nlohmann::json& metrics, const std::string& name, 
   return fmt::format("{:.{}f} ± {:.{}f}", mean, precision, std, precision);
 }
 
+const nlohmann::json* find_row(const nlohmann::json& stream, const std::string& label) {
+  for (const auto& row : stream.at("rows"))
+    if (row.at("label") == label) return &row;
+  return nullptr;
+}
+
+double mean_of(const nlohmann::json& row, const std::string& metric) {
+  return row.at("metrics").at(metric).at("mean").get<double>();
+}
+
+/// The goals, checked on the measured means: a line each, met or not.
+std::string check_goals(const nlohmann::json& stream, double fraction) {
+  std::string suffix = fmt::format("-{:g}pct", 100 * fraction);
+  const auto* dmshm = find_row(stream, "dmshm" + suffix);
+  if (!dmshm) return "";
+  std::string text = fmt::format("\nGoals at {:g}% memory (means over seeds):\n", 100 * fraction);
+  for (const char* rival : {"er", "derpp"}) {
+    if (const auto* row = find_row(stream, rival + suffix))
+      text += fmt::format("- DMSHM ACC {:.3f} < {} ACC {:.3f}: {}\n", mean_of(*dmshm, "acc"), rival,
+                          mean_of(*row, "acc"),
+                          mean_of(*dmshm, "acc") < mean_of(*row, "acc") ? "met" : "NOT met");
+  }
+  if (const auto* joint = find_row(stream, "joint")) {
+    double mae_ratio = mean_of(*dmshm, "acc") / mean_of(*joint, "acc");
+    double flops_ratio = mean_of(*dmshm, "train_flops") / mean_of(*joint, "train_flops");
+    text += fmt::format("- DMSHM MAE within 10% of Joint ({:.3f}x) at <= 20% of its FLOPs ({:.1f}%): "
+                        "{}\n", mae_ratio, 100 * flops_ratio,
+                        mae_ratio <= 1.10 && flops_ratio <= 0.20 ? "met" : "NOT met");
+  }
+  const auto& reactive = stream.at("reactive");
+  double violations = mean_of(*dmshm, "slo_violation_rate");
+  double capacity_hours = mean_of(*dmshm, "over_provisioning_capacity_hours");
+  double reactive_violations = reactive.at("slo_violation_rate").get<double>();
+  double reactive_hours = reactive.at("over_provisioning_capacity_hours").get<double>();
+  text += fmt::format(
+      "- predictive (DMSHM) SLO violations {:.2f}% < reactive {:.2f}% at no more over-provisioning "
+      "({:.1f} vs {:.1f} capacity-hours): {}\n",
+      100 * violations, 100 * reactive_violations, capacity_hours, reactive_hours,
+      violations < reactive_violations && capacity_hours <= reactive_hours ? "met" : "NOT met");
+  return text;
+}
+
 }  // namespace
 
 nlohmann::json run_autoscaling_bench(const AutoscalingBenchOptions& given) {
@@ -334,6 +401,8 @@ std::string format_autoscaling_bench(const nlohmann::json& result) {
                           format_cell(metrics, "over_provisioning_capacity_hours", 1, 1),
                           format_cell(metrics, "scaling_actions", 1, 0));
     }
+    for (const auto& fraction : result.at("memory_fractions"))
+      text += check_goals(stream, fraction.get<double>());
   }
   return text;
 }

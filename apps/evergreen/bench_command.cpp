@@ -53,8 +53,10 @@ void add_bench_command(CLI::App& app) {
   autoscaling->add_option("--seeds", scaling->seeds, "seeds per configuration")->capture_default_str();
   autoscaling->add_option("--memory-fractions", scaling->memory_fractions,
                           "memory budgets as fractions of the stream's training windows")
+      ->delimiter(',')
       ->capture_default_str();
   autoscaling->add_option("--streams", scaling->streams, "synthetic, alibaba, nasa")
+      ->delimiter(',')
       ->capture_default_str();
   autoscaling->add_option("--epochs", scaling->epochs, "epochs per period")->capture_default_str();
   autoscaling->add_option("--data", scaling->data_dir, "folder holding workload/ (shared data)")

@@ -521,8 +521,8 @@ constexpr int64_t kAzureNameFields = 4;
 constexpr int64_t kMinutesPerDay = 1440;
 constexpr int64_t kAzureFields = kAzureNameFields + kMinutesPerDay;
 
-const std::array<const char*, kAzureNameFields> kAzureNames = {"HashOwner", "HashApp",
-                                                               "HashFunction", "Trigger"};
+constexpr std::array<const char*, kAzureNameFields> kAzureNames = {"HashOwner", "HashApp",
+                                                                   "HashFunction", "Trigger"};
 
 void check_azure_header(const std::string& file, int64_t line_number,
                         const std::vector<Field>& fields) {
