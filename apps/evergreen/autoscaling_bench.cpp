@@ -275,8 +275,8 @@ nlohmann::json bench_one_stream(const BenchStream& spec, const AutoscalingBenchO
         write_scaling_trace_csv(control.out_dir + "/scaling.csv", trace.demand, trace.forecast,
                                 replicas, reactive, scaling, spec.step_seconds);
         plot_scaling_trace(control.out_dir + "/scaling.csv", control.out_dir + "/scaling.png",
-                           spec.title + ": DMSHM forecaster vs reactive HPA (after Hao et al., "
-                                        "CIKM 2023)");
+                           spec.key + ", test part of each period: DMSHM forecasts vs reactive "
+                                      "HPA (after Hao et al., CIKM 2023)");
       }
     }
     rows.push_back({{"label", strategies[s].label},

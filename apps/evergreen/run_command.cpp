@@ -98,8 +98,10 @@ void run(const RunArguments& arguments) {
   std::string file = arguments.config_file;
   std::string out_dir = arguments.out_dir;
   if (!arguments.resume_dir.empty()) {
-    EVERGREEN_CHECK_INPUT(arguments.config_file.empty() && arguments.overrides.empty(),
-                          "--resume {}: the run's own config.yaml is used; drop CONFIG and --set",
+    EVERGREEN_CHECK_INPUT(arguments.config_file.empty() && arguments.overrides.empty() &&
+                              arguments.seed < 0 && arguments.threads <= 0,
+                          "--resume {}: the run's own config.yaml is used (a bit-identical "
+                          "continuation); drop CONFIG, --set, --seed and --threads",
                           arguments.resume_dir);
     file = arguments.resume_dir + "/config.yaml";
     EVERGREEN_CHECK_INPUT(std::filesystem::exists(file),

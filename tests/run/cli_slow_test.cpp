@@ -119,6 +119,8 @@ TEST(Cli, StopAfterThenResumeMatchesUninterrupted) {
   ASSERT_EQ(stopped.exit_code, 0) << stopped.output;
   EXPECT_NE(stopped.output.find("--resume"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(directory.file("parts/summary.json")));
+  expect_input_error(run_cli("run --resume " + directory.file("parts") + " --seed 3"),
+                     {"--resume", "--seed"});
   auto resumed = run_cli("run --resume " + directory.file("parts"));
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_NE(resumed.output.find("resumed after 2 of 3"), std::string::npos) << resumed.output;
@@ -160,8 +162,10 @@ TEST(Cli, HelpDescribesTheOptions) {
     EXPECT_NE(result.output.find(option), std::string::npos) << option;
   auto listing = run_cli("run --list");
   EXPECT_EQ(listing.exit_code, 0) << listing.output;
-  for (const char* name : {"naive", "joint", "er", "derpp", "agem", "ewc", "lwf", "memory_size"})
-    EXPECT_NE(listing.output.find(name), std::string::npos) << name;
+  for (const char* name : {"naive", "joint", "er", "derpp", "agem", "ewc", "lwf", "dmshm", "mlp",
+                           "lstm", "synthetic_workload", "csv_workload"})
+    EXPECT_NE(listing.output.find("\n  " + std::string(name) + " "), std::string::npos) << name;
+  EXPECT_NE(listing.output.find("memory_size"), std::string::npos);
 }
 
 }  // namespace

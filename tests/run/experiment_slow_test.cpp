@@ -70,10 +70,10 @@ TEST(Experiment, ResumeAfterStopEndsBitIdenticalToAnUninterruptedRun) {
     ASSERT_TRUE(uninterrupted[0].completed);
 
     RunControl stop = quiet(parts.path());
-    stop.stop_after = 1;
+    stop.stop_after = 2;  // after two periods: teachers, Fisher and selected memories exist
     auto stopped = run_experiment(plan_experiment(small_config(strategies), "small.yaml"), stop);
     EXPECT_FALSE(stopped[0].completed);
-    EXPECT_EQ(stopped[0].experiences_trained, 1);
+    EXPECT_EQ(stopped[0].experiences_trained, 2);
     EXPECT_FALSE(std::filesystem::exists(parts.file("summary.json")));
     EXPECT_TRUE(std::filesystem::exists(parts.file("checkpoint.pt")));
     EXPECT_FALSE(std::filesystem::exists(parts.file("checkpoint.pt.tmp")));

@@ -21,7 +21,11 @@ TEST(StrategyRegistry, EveryStrategyWithEveryModelTrainsSavesAndLoads) {
         Options model_options(YAML::Node(YAML::NodeType::Map), "model");
         auto model = model_entry.make(model_options, stream);
         model->prepare(stream);
-        Options strategy_options(YAML::Node(YAML::NodeType::Map), "strategy");
+        // A memory smaller than the stream, so that replacement and selection run too.
+        Options probe(YAML::Node(YAML::NodeType::Map), "strategy");
+        strategy_entry.make(probe);
+        bool has_memory = probe.node()["memory_size"].IsDefined();
+        Options strategy_options(YAML::Load(has_memory ? "{memory_size: 10}" : "{}"), "strategy");
         *strategy = strategy_entry.make(strategy_options);
         strategy_options.check_all_read();
         return model;
@@ -30,7 +34,7 @@ TEST(StrategyRegistry, EveryStrategyWithEveryModelTrainsSavesAndLoads) {
       auto model = build(&strategy);
       Trainer trainer(*model, *strategy, TrainOptions().epochs(1).batch_size(8), 0);
       auto before = trainer.parameters().values().clone();
-      for (const auto& experience : stream.experiences) EXPECT_GT(trainer.train(experience), 0);
+      for (const auto& experience : stream.experiences) EXPECT_GT(trainer.train(experience).training, 0);
       EXPECT_FALSE(torch::equal(before, trainer.parameters().values()));
 
       torch::serialize::OutputArchive out;

@@ -68,7 +68,7 @@ bool plot_scaling_trace(const std::string& csv_file, const std::string& png_file
   // demand and forecast are per-step values, drawn as lines through those same times.
   std::string data = gnuplot_quote(csv_file);
   std::string script = fmt::format(
-      "set terminal png size 1100,520\n"
+      "set terminal png noenhanced size 1100,520\n"
       "set output {1}\n"
       "set datafile separator ','\n"
       "set key autotitle columnhead\n"

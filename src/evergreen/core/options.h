@@ -38,9 +38,6 @@ class Options {
   /// Marks `key` as handled by the caller (for values that are not plain options).
   void mark_read(const std::string& key) { read_.insert(key); }
 
-  /// True when `key` was given (not defaulted).
-  bool has(const std::string& key) const { return node_[key].IsDefined(); }
-
   /// Throws InputError naming every key that no component read (a typo or an unknown option).
   void check_all_read() const;
 

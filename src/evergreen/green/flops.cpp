@@ -43,6 +43,13 @@ int64_t lstm_macs(int64_t input_size, int64_t hidden_size, int64_t steps, int64_
   return checked_multiply(checked_multiply(per_step, steps, "lstm_macs"), batch, "lstm_macs");
 }
 
+int64_t rows_times_macs(int64_t rows, int64_t macs_per_row) {
+  EVERGREEN_CHECK_INPUT(rows >= 0 && macs_per_row >= 0,
+                        "rows_times_macs: counts must be non-negative ({} x {})", rows,
+                        macs_per_row);
+  return checked_multiply(rows, macs_per_row, "rows_times_macs");
+}
+
 int64_t training_macs(int64_t forward_macs) {
   EVERGREEN_CHECK_INPUT(forward_macs >= 0,
                         "training_macs: forward MACs must be non-negative, got {}", forward_macs);

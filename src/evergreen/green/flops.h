@@ -33,4 +33,7 @@ int64_t lstm_macs(int64_t input_size, int64_t hidden_size, int64_t steps, int64_
 ///   int64_t train = training_macs(linear_macs(64, 32, 128));  // 786432
 int64_t training_macs(int64_t forward_macs);
 
+/// rows * macs_per_row, failing loudly on 64-bit overflow.
+int64_t rows_times_macs(int64_t rows, int64_t macs_per_row);
+
 }  // namespace evergreen

@@ -29,7 +29,6 @@ class Model : public torch::nn::Module {
   virtual Batch forward(const Batch& batch) = 0;
   /// Mean training loss of `outputs` against `batch` (a scalar with gradient).
   virtual torch::Tensor loss(const Batch& batch, const Batch& outputs) = 0;
-  /// Per-row loss on detached outputs of the same form, for strategies that weight samples.
   /// Metrics on a whole split, in the data's original units; must include main_metric().name.
   virtual std::map<std::string, double> evaluate(const Batch& batch) = 0;
   virtual MainMetric main_metric() const = 0;

@@ -15,20 +15,27 @@ std::pair<int64_t, int64_t> window_shape(const Stream& stream, const std::string
   return {train.at("x").size(1), train.at("y").size(1)};
 }
 
+int64_t read_positive(Options& options, const std::string& key, int64_t fallback,
+                      const std::string& help) {
+  auto value = options.get<int64_t>(key, fallback, help);
+  EVERGREEN_CHECK_INPUT(value >= 1, "{}: must be >= 1, got {}", options.where(key), value);
+  return value;
+}
+
 std::shared_ptr<Model> make_mlp(Options& options, const Stream& stream) {
   auto [input_length, horizon] = window_shape(stream, "mlp");
   return std::make_shared<MlpForecasterImpl>(
       MlpForecasterOptions(input_length, horizon)
-          .hidden_size(options.get<int64_t>("hidden_size", 64, "units per hidden layer"))
-          .layers(options.get<int64_t>("layers", 2, "hidden layers")));
+          .hidden_size(read_positive(options, "hidden_size", 64, "units per hidden layer"))
+          .layers(read_positive(options, "layers", 2, "hidden layers")));
 }
 
 std::shared_ptr<Model> make_lstm(Options& options, const Stream& stream) {
   auto [input_length, horizon] = window_shape(stream, "lstm");
   return std::make_shared<LstmForecasterImpl>(
       LstmForecasterOptions(input_length, horizon)
-          .hidden_size(options.get<int64_t>("hidden_size", 32, "LSTM hidden units"))
-          .layers(options.get<int64_t>("layers", 1, "stacked LSTM layers")));
+          .hidden_size(read_positive(options, "hidden_size", 32, "LSTM hidden units"))
+          .layers(read_positive(options, "layers", 1, "stacked LSTM layers")));
 }
 
 }  // namespace

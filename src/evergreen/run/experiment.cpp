@@ -9,6 +9,7 @@
 #include "evergreen/core/options.h"
 #include "evergreen/data/stream_registry.h"
 #include "evergreen/eval/continual_metrics.h"
+#include "evergreen/green/flops.h"
 #include "evergreen/green/green_meter.h"
 #include "evergreen/models/model_registry.h"
 #include "evergreen/run/report.h"
@@ -148,18 +149,26 @@ void write_checkpoint(const std::string& file, const Trainer& trainer, const Run
 
 void read_checkpoint(const std::string& file, Trainer& trainer, RunRecord& record,
                      GreenMeter& meter) {
-  torch::serialize::InputArchive archive;
+  // A checkpoint from another configuration (edited config.yaml, other strategy) misses keys or
+  // holds other shapes: that is bad input, reported against the file.
   try {
+    torch::serialize::InputArchive archive;
     archive.load_from(file);
+    trainer.load(archive);
+    c10::IValue record_json, green_json;
+    archive.read("run_record", record_json);
+    archive.read("green_state", green_json);
+    record = RunRecord::from_json(nlohmann::json::parse(record_json.toStringRef()));
+    meter.restore(nlohmann::json::parse(green_json.toStringRef()));
   } catch (const c10::Error& error) {
-    throw InputError(fmt::format("{}: not a readable evergreen checkpoint", file));
+    throw InputError(fmt::format(
+        "{}: not a checkpoint of this configuration ({})", file,
+        std::string(error.what_without_backtrace()).substr(0, 160)));
+  } catch (const InputError& error) {
+    throw InputError(fmt::format("{}: {}", file, error.what()));
+  } catch (const nlohmann::json::exception& error) {
+    throw InputError(fmt::format("{}: damaged run record ({})", file, error.what()));
   }
-  trainer.load(archive);
-  c10::IValue record_json, green_json;
-  archive.read("run_record", record_json);
-  archive.read("green_state", green_json);
-  record = RunRecord::from_json(nlohmann::json::parse(record_json.toStringRef()));
-  meter.restore(nlohmann::json::parse(green_json.toStringRef()));
 }
 
 void default_progress(const std::string& label, const std::string& text) {
@@ -245,6 +254,7 @@ StrategyOutcome run_strategy(const ExperimentPlan& plan, size_t strategy_index,
   Options green_options(plan.config["green"], "green", plan.file);
   GreenMeter meter(read_green_options(green_options));
 
+  const int64_t macs_per_row = model->forward_macs_per_row();
   const std::string checkpoint = directory + "/checkpoint.pt";
   RunRecord record;
   int64_t eval_rows = 0;
@@ -256,7 +266,7 @@ StrategyOutcome run_strategy(const ExperimentPlan& plan, size_t strategy_index,
     meter.start("eval");
     record.initial = evaluate_all(*model, plan.stream, 0, record, &eval_rows);
     meter.stop("eval");
-    meter.add_flops("eval", static_cast<double>(eval_rows * model->forward_macs_per_row()));
+    meter.add_flops("eval", rows_times_macs(eval_rows, macs_per_row));
   }
 
   const int64_t total = plan.stream.size();
@@ -264,17 +274,18 @@ StrategyOutcome run_strategy(const ExperimentPlan& plan, size_t strategy_index,
     if (control.stop_after >= 0 && i >= control.stop_after) break;
     const Experience& experience = plan.stream.experiences[i];
     meter.start("train");
-    int64_t rows = trainer.train(experience, [&](int64_t epoch, int64_t epochs, double loss) {
+    TrainedRows rows = trainer.train(experience, [&](int64_t epoch, int64_t epochs, double loss) {
       progress(outcome.label, fmt::format("{} ({}/{})  epoch {}/{}  loss {:.4f}", experience.name,
                                           i + 1, total, epoch, epochs, loss));
     });
     meter.stop("train");
-    meter.add_flops("train", 3.0 * static_cast<double>(rows * model->forward_macs_per_row()));
+    meter.add_flops("train", training_macs(rows_times_macs(rows.training, macs_per_row)) +
+                                 rows_times_macs(rows.inference, macs_per_row));
     eval_rows = 0;
     meter.start("eval");
     record.matrix.push_back(evaluate_all(*model, plan.stream, i + 1, record, &eval_rows));
     meter.stop("eval");
-    meter.add_flops("eval", static_cast<double>(eval_rows * model->forward_macs_per_row()));
+    meter.add_flops("eval", rows_times_macs(eval_rows, macs_per_row));
     write_checkpoint(checkpoint, trainer, record, meter);
     if (control.after_experience) control.after_experience(*model, i);
   }

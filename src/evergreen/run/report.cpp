@@ -61,7 +61,7 @@ void write_strategy_outputs(const std::string& directory, const nlohmann::json& 
   // One line per test split: how its error moves as the stream is learned.
   std::string metric = summary.at("metric").at("name");
   std::string plot = fmt::format(
-      "set terminal png size 900,520\nset output '{0}/matrix.png'\nset datafile separator ','\n"
+      "set terminal png noenhanced size 900,520\nset output '{0}/matrix.png'\nset datafile separator ','\n"
       "set key outside right\nset grid\nset title '{1}: {2} on each test split after training on "
       "experience i'\nset xlabel 'trained on experience (0 = before training)'\nset ylabel '{2}'\n"
       "plot for [j=2:{3}] '{0}/matrix.csv' using 1:j with linespoints title columnhead\n",
@@ -104,7 +104,7 @@ void write_comparison(const std::string& directory, const std::vector<nlohmann::
   write_file_atomically(directory + "/comparison.csv", data);
   std::string metric = summaries.front().at("metric").at("name");
   run_gnuplot(directory + "/comparison.gp",
-              fmt::format("set terminal png size 900,520\nset output '{0}/comparison.png'\n"
+              fmt::format("set terminal png noenhanced size 900,520\nset output '{0}/comparison.png'\n"
                           "set datafile separator ','\nset key outside right\nset grid\n"
                           "set title 'final model: {1} on each experience'\n"
                           "set xlabel 'experience'\nset ylabel '{1}'\n"

@@ -29,7 +29,7 @@ TrainingContext Trainer::context(int64_t experience_index) {
   return TrainingContext{model_, parameters_, generator_, experience_index, options_.batch_size()};
 }
 
-int64_t Trainer::train(const Experience& experience, const EpochCallback& on_epoch) {
+TrainedRows Trainer::train(const Experience& experience, const EpochCallback& on_epoch) {
   TrainingContext context = this->context(experiences_trained_);
   model_.train();
   strategy_.before_experience(context, experience);
@@ -66,16 +66,24 @@ int64_t Trainer::train(const Experience& experience, const EpochCallback& on_epo
   strategy_.after_experience(context, experience);
   model_.eval();
   ++experiences_trained_;
-  return forward_rows + context.extra_forward_rows;
+  return {forward_rows + context.extra_training_rows, context.extra_inference_rows};
 }
+
+namespace {
+
+/// Archive keys may not contain dots: "target.offset" becomes "model_buffer_target__offset".
+std::string buffer_key(const std::string& name) {
+  std::string key = "model_buffer_";
+  for (char c : name) key += c == '.' ? std::string("__") : std::string(1, c);
+  return key;
+}
+
+}  // namespace
 
 void Trainer::save(torch::serialize::OutputArchive& archive) const {
   archive.write("model_values", parameters_.values());
-  for (const auto& buffer : model_.named_buffers()) {
-    std::string key = buffer.key();
-    std::replace(key.begin(), key.end(), '.', '_');
-    archive.write("model_buffer_" + key, buffer.value());
-  }
+  for (const auto& buffer : model_.named_buffers())
+    archive.write(buffer_key(buffer.key()), buffer.value());
   optimizer_.save(archive);
   strategy_.save(archive);
   archive.write("generator_state", generator_.get_state());
@@ -92,10 +100,8 @@ void Trainer::load(torch::serialize::InputArchive& archive) {
   torch::NoGradGuard no_grad;
   parameters_.values().copy_(values);
   for (auto& buffer : model_.named_buffers()) {
-    std::string key = buffer.key();
-    std::replace(key.begin(), key.end(), '.', '_');
     torch::Tensor saved;
-    archive.read("model_buffer_" + key, saved);
+    archive.read(buffer_key(buffer.key()), saved);
     buffer.value().copy_(saved);
   }
   optimizer_.load(archive);

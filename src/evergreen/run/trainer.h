@@ -20,6 +20,12 @@ struct TrainOptions {
 
 TrainOptions read_train_options(Options& options);
 
+/// Rows passed through the model while training one experience, for FLOP accounting.
+struct TrainedRows {
+  int64_t training = 0;   ///< forward and backward
+  int64_t inference = 0;  ///< forward only
+};
+
 /// Called after every epoch with (epoch, epochs, mean loss of the epoch).
 using EpochCallback = std::function<void(int64_t, int64_t, double)>;
 
@@ -32,9 +38,8 @@ class Trainer {
  public:
   Trainer(Model& model, Strategy& strategy, const TrainOptions& options, uint64_t seed);
 
-  /// Trains on `experience`; returns the number of rows processed by forward passes of the
-  /// step batches (for FLOP accounting).
-  int64_t train(const Experience& experience, const EpochCallback& on_epoch = {});
+  /// Trains on `experience`; returns the rows the model processed (for FLOP accounting).
+  TrainedRows train(const Experience& experience, const EpochCallback& on_epoch = {});
 
   FlatParameters& parameters() { return parameters_; }
   torch::Generator& generator() { return generator_; }

@@ -23,7 +23,7 @@ void AveragedGemStrategy::after_backward(TrainingContext& context) {
   Batch rows = buffer_.sample(replay_batch_size(options_.replay_batch_size(), context),
                               context.generator);
   context.model.loss(rows, context.model.forward(rows)).backward();
-  context.extra_forward_rows += rows.size();
+  context.extra_training_rows += rows.size();
   torch::NoGradGuard no_grad;
   gradients.copy_(averaged_gem_project(step_gradient_, gradients));
 }

@@ -19,7 +19,7 @@ torch::Tensor DarkExperienceReplayStrategy::extra_loss(TrainingContext& context,
                                     logit_rows.at("z"));
   Batch label_rows = buffer_.sample(count, context.generator);
   auto label_term = context.model.loss(label_rows, context.model.forward(label_rows));
-  context.extra_forward_rows += logit_rows.size() + label_rows.size();
+  context.extra_training_rows += logit_rows.size() + label_rows.size();
   return options_.alpha() * logit_term + options_.beta() * label_term;
 }
 

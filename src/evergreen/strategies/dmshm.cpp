@@ -73,7 +73,9 @@ int64_t DmshmStrategy::budget() const {
 
 void DmshmStrategy::ensure_regressor(int64_t hint_size) {
   if (regressor_) return;
-  regressor_ = torch::nn::Linear(hint_size, hint_size);
+  regressor_ = std::make_shared<torch::nn::Module>();
+  regressor_weight_ = regressor_->register_parameter("weight", torch::eye(hint_size));
+  regressor_bias_ = regressor_->register_parameter("bias", torch::zeros({hint_size}));
   regressor_parameters_ = FlatParameters(*regressor_);
   regressor_optimizer_ = std::make_unique<FlatAdam>(regressor_parameters_, FlatAdamOptions());
 }
@@ -87,8 +89,8 @@ void DmshmStrategy::before_experience(TrainingContext& context, const Experience
   // The new model starts as the previous one, so the identity is the regressor that fits at
   // first; it then follows the model as it drifts during the period.
   torch::NoGradGuard no_grad;
-  regressor_->weight.copy_(torch::eye(context.model.hint_size()));
-  regressor_->bias.zero_();
+  regressor_weight_.copy_(torch::eye(context.model.hint_size()));
+  regressor_bias_.zero_();
   regressor_optimizer_->reset();
   regressor_parameters_.zero_gradients();
 }
@@ -105,7 +107,7 @@ Batch DmshmStrategy::before_step(TrainingContext& context, const Batch& batch) {
   if (options_.hint_weight() != 0 && previous_values_.defined()) {
     // The teacher's hints, computed before the step's forward pass (see LwF).
     Batch teacher = forward_with_values(context.model, context.parameters, previous_values_, replay);
-    context.extra_forward_rows += count;
+    context.extra_inference_rows += count;
     // Pad to the step's rows so the batch stays rectangular; only the replayed rows are used.
     auto hints = teacher.at("hint");
     auto padding = torch::zeros({batch.size(), hints.size(1)}, hints.options());
@@ -120,7 +122,7 @@ torch::Tensor DmshmStrategy::extra_loss(TrainingContext& context, const Batch& b
   int64_t begin = batch.size() - replay_rows_;
   auto student = outputs.at("hint").slice(0, begin);
   auto teacher = batch.at("teacher_hint").slice(0, begin);
-  auto difference = teacher - regressor_->forward(student);
+  auto difference = teacher - torch::addmm(regressor_bias_, student, regressor_weight_.t());
   return options_.hint_weight() * 0.5 * difference.square().sum(1).mean();
 }
 
@@ -148,7 +150,7 @@ void DmshmStrategy::after_experience(TrainingContext& context, const Experience&
     auto old_rows = torch::zeros({candidates.size()}, torch::kBool);
     old_rows.slice(0, 0, old_memory.size()).fill_(true);
     auto embedding = embed(context, candidates);
-    context.extra_forward_rows += candidates.size();
+    if (options_.density_space() == "hint") context.extra_inference_rows += candidates.size();
     auto log_weights = dmshm_log_weights(embedding, old_rows, options_.density_weight(),
                                          options_.shift_weight());
     memory_ = candidates.rows(weighted_sample_without_replacement(log_weights, keep,
@@ -160,7 +162,6 @@ void DmshmStrategy::after_experience(TrainingContext& context, const Experience&
 MemoryUsage DmshmStrategy::memory() const {
   int64_t bytes = memory_.bytes();
   if (previous_values_.defined()) bytes += previous_values_.numel() * previous_values_.element_size();
-  if (regressor_) bytes += regressor_parameters_.size() * 4;
   return {memory_.size(), bytes};
 }
 
@@ -168,27 +169,14 @@ void DmshmStrategy::save(torch::serialize::OutputArchive& archive) const {
   save_batch(archive, "dmshm_memory", memory_);
   archive.write("dmshm_rows_seen", torch::tensor(rows_seen_));
   if (previous_values_.defined()) archive.write("dmshm_previous_values", previous_values_);
-  if (regressor_) {
-    archive.write("dmshm_regressor", regressor_parameters_.values());
-    archive.write("dmshm_hint_size", torch::tensor(regressor_->options.in_features()));
-    regressor_optimizer_->save(archive, "dmshm_regressor_adam");
-  }
 }
 
 void DmshmStrategy::load(torch::serialize::InputArchive& archive) {
   memory_ = load_batch(archive, "dmshm_memory");
-  torch::Tensor rows_seen, previous, regressor;
+  torch::Tensor rows_seen, previous;
   archive.read("dmshm_rows_seen", rows_seen);
   rows_seen_ = rows_seen.item<int64_t>();
   if (archive.try_read("dmshm_previous_values", previous)) previous_values_ = previous;
-  if (archive.try_read("dmshm_regressor", regressor)) {
-    torch::Tensor hint_size;
-    archive.read("dmshm_hint_size", hint_size);
-    ensure_regressor(hint_size.item<int64_t>());
-    torch::NoGradGuard no_grad;
-    regressor_parameters_.values().copy_(regressor);
-    regressor_optimizer_->load(archive, "dmshm_regressor_adam");
-  }
 }
 
 }  // namespace evergreen

@@ -62,7 +62,11 @@ class DmshmStrategy : public Strategy {
   Batch memory_;
   int64_t rows_seen_ = 0;
   torch::Tensor previous_values_;  // the model after the previous period (hint teacher)
-  torch::nn::Linear regressor_{nullptr};
+  // The hint regressor r(h) = W h + b, reset to the identity at every period (so it holds no
+  // state between periods and draws no random numbers).
+  std::shared_ptr<torch::nn::Module> regressor_;
+  torch::Tensor regressor_weight_;
+  torch::Tensor regressor_bias_;
   FlatParameters regressor_parameters_;
   std::unique_ptr<FlatAdam> regressor_optimizer_;
   int64_t replay_rows_ = 0;  // memory rows appended to the current step's batch

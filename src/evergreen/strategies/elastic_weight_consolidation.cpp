@@ -36,7 +36,7 @@ void ElasticWeightConsolidationStrategy::after_experience(TrainingContext& conte
                    .slice(0, 0, rows);
   auto fisher = empirical_fisher_diagonal(context.model, context.parameters,
                                           experience.train.rows(index));
-  context.extra_forward_rows += rows;
+  context.extra_training_rows += rows;
   fisher_ = fisher_.defined() ? options_.gamma() * fisher_ + fisher : fisher;
   anchor_ = context.parameters.values().detach().clone();
 }

@@ -22,7 +22,7 @@ Batch LearningWithoutForgettingStrategy::before_step(TrainingContext& context,
   // The teacher runs before the step's forward pass: swapping parameters afterwards would
   // invalidate the tensors autograd saved for backward.
   Batch with_teacher = batch;
-  context.extra_forward_rows += batch.size();
+  context.extra_inference_rows += batch.size();
   with_teacher.set("teacher_prediction",
                    forward_with_values(context.model, context.parameters, previous_values_, batch)
                        .at("prediction"));

@@ -20,9 +20,11 @@ struct TrainingContext {
   torch::Generator& generator;  ///< the run's only random source after initialisation
   int64_t experience_index = 0;
   int64_t batch_size = 32;
-  /// Rows a strategy passes through the model besides the step batch (teachers, memory
-  /// gradients, Fisher estimates), so that FLOP accounting sees them.
-  int64_t extra_forward_rows = 0;
+  /// Rows a strategy passes through the model besides the step batch, so that FLOP accounting
+  /// sees them: with a backward pass (memory gradients, Fisher estimates) and forward only
+  /// (teachers, embeddings).
+  int64_t extra_training_rows = 0;
+  int64_t extra_inference_rows = 0;
 };
 
 /// Memory a strategy keeps between experiences.

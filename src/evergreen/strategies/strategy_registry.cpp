@@ -15,6 +15,20 @@ namespace {
 constexpr const char* kMemoryHelp = "rows kept in memory";
 constexpr const char* kReplayBatchHelp = "rows replayed per step (0: the training batch size)";
 
+int64_t read_memory_size(Options& options, int64_t minimum = 1) {
+  auto size = options.get<int64_t>("memory_size", 200, kMemoryHelp);
+  EVERGREEN_CHECK_INPUT(size >= minimum, "{}: must be >= {}, got {}", options.where("memory_size"),
+                        minimum, size);
+  return size;
+}
+
+int64_t read_replay_batch_size(Options& options) {
+  auto size = options.get<int64_t>("replay_batch_size", 0, kReplayBatchHelp);
+  EVERGREEN_CHECK_INPUT(size >= 0, "{}: must be >= 0, got {}", options.where("replay_batch_size"),
+                        size);
+  return size;
+}
+
 std::unique_ptr<Strategy> make_naive(Options&) { return std::make_unique<NaiveStrategy>(); }
 
 std::unique_ptr<Strategy> make_joint(Options&) { return std::make_unique<JointStrategy>(); }
@@ -22,15 +36,15 @@ std::unique_ptr<Strategy> make_joint(Options&) { return std::make_unique<JointSt
 std::unique_ptr<Strategy> make_experience_replay(Options& options) {
   return std::make_unique<ExperienceReplayStrategy>(
       ExperienceReplayOptions()
-          .memory_size(options.get<int64_t>("memory_size", 200, kMemoryHelp))
-          .replay_batch_size(options.get<int64_t>("replay_batch_size", 0, kReplayBatchHelp)));
+          .memory_size(read_memory_size(options))
+          .replay_batch_size(read_replay_batch_size(options)));
 }
 
 std::unique_ptr<Strategy> make_dark_experience_replay(Options& options) {
   return std::make_unique<DarkExperienceReplayStrategy>(
       DarkExperienceReplayOptions()
-          .memory_size(options.get<int64_t>("memory_size", 200, kMemoryHelp))
-          .replay_batch_size(options.get<int64_t>("replay_batch_size", 0, kReplayBatchHelp))
+          .memory_size(read_memory_size(options))
+          .replay_batch_size(read_replay_batch_size(options))
           .alpha(options.get<double>("alpha", 0.3, "weight of matching stored outputs"))
           .beta(options.get<double>("beta", 0.5, "weight of the replayed task loss")));
 }
@@ -38,8 +52,8 @@ std::unique_ptr<Strategy> make_dark_experience_replay(Options& options) {
 std::unique_ptr<Strategy> make_averaged_gem(Options& options) {
   return std::make_unique<AveragedGemStrategy>(
       AveragedGemOptions()
-          .memory_size(options.get<int64_t>("memory_size", 200, kMemoryHelp))
-          .replay_batch_size(options.get<int64_t>("replay_batch_size", 0, kReplayBatchHelp)));
+          .memory_size(read_memory_size(options))
+          .replay_batch_size(read_replay_batch_size(options)));
 }
 
 std::unique_ptr<Strategy> make_elastic_weight_consolidation(Options& options) {
@@ -60,20 +74,31 @@ std::unique_ptr<Strategy> make_learning_without_forgetting(Options& options) {
 }
 
 std::unique_ptr<Strategy> make_dmshm(Options& options) {
+  auto memory_size = read_memory_size(options, 0);
+  auto fraction = options.get<double>("memory_fraction", 0.0,
+                                      "memory as a fraction of the training rows seen (if > 0)");
+  EVERGREEN_CHECK_INPUT(fraction >= 0 && fraction <= 1, "{}: must be in [0, 1], got {}",
+                        options.where("memory_fraction"), fraction);
+  EVERGREEN_CHECK_INPUT(memory_size > 0 || fraction > 0,
+                        "{}: give memory_size > 0 or memory_fraction > 0",
+                        options.where("memory_size"));
+  auto space = options.get<std::string>("density_space", "hint",
+                                        "where the density is estimated: hint or window");
+  EVERGREEN_CHECK_INPUT(space == "hint" || space == "window",
+                        "{}: expected 'hint' or 'window', got '{}'",
+                        options.where("density_space"), space);
   return std::make_unique<DmshmStrategy>(
       DmshmOptions()
-          .memory_size(options.get<int64_t>("memory_size", 200, "rows kept (0: use memory_fraction)"))
-          .memory_fraction(options.get<double>(
-              "memory_fraction", 0.0, "memory as a fraction of the training rows seen (if > 0)"))
-          .replay_batch_size(options.get<int64_t>("replay_batch_size", 0, kReplayBatchHelp))
+          .memory_size(memory_size)
+          .memory_fraction(fraction)
+          .replay_batch_size(read_replay_batch_size(options))
           .density_weight(options.get<double>("density_weight", 1.0,
                                               "weight of the KDE density score (0: shift only)"))
           .shift_weight(options.get<double>("shift_weight", 1.0,
                                             "weight of the shift-level score (0: density only)"))
           .hint_weight(options.get<double>("hint_weight", 1.0,
                                            "weight of the hint loss (0: no hint learning)"))
-          .density_space(options.get<std::string>(
-              "density_space", "hint", "where the density is estimated: hint or window")));
+          .density_space(space));
 }
 
 }  // namespace
