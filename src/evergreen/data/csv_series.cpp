@@ -11,66 +11,15 @@
 #include <string_view>
 
 #include "evergreen/core/error.h"
+#include "evergreen/data/text_fields.h"
 
 namespace evergreen {
 namespace {
 
-struct Field {
-  std::string_view text;
-  int64_t column = 0;  // 1-based character column of the field's first character
-};
-
-std::string_view trim(std::string_view text) {
-  size_t begin = text.find_first_not_of(" \t");
-  if (begin == std::string_view::npos) return {};
-  size_t end = text.find_last_not_of(" \t");
-  text = text.substr(begin, end - begin + 1);
-  if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
-    text = text.substr(1, text.size() - 2);
-  return text;
-}
-
-// Calls visit(field) for every field of `line`, left to right. Whitespace mode (delimiter ' ')
-// treats runs of spaces and tabs as one separator and ignores leading and trailing ones.
-template <typename Visit>
-void for_each_field(std::string_view line, char delimiter, Visit&& visit) {
-  if (delimiter == ' ') {
-    size_t position = 0;
-    while (true) {
-      position = line.find_first_not_of(" \t", position);
-      if (position == std::string_view::npos) return;
-      size_t end = line.find_first_of(" \t", position);
-      if (end == std::string_view::npos) end = line.size();
-      visit(Field{trim(line.substr(position, end - position)), static_cast<int64_t>(position) + 1});
-      position = end;
-    }
-  }
-  size_t position = 0;
-  while (true) {
-    size_t end = line.find(delimiter, position);
-    if (end == std::string_view::npos) end = line.size();
-    std::string_view raw = line.substr(position, end - position);
-    size_t offset = raw.find_first_not_of(" \t");
-    if (offset == std::string_view::npos) offset = 0;
-    visit(Field{trim(raw), static_cast<int64_t>(position + offset) + 1});
-    if (end == line.size()) return;
-    position = end + 1;
-  }
-}
-
 std::vector<Field> split_fields(std::string_view line, char delimiter) {
   std::vector<Field> fields;
-  for_each_field(line, delimiter, [&](const Field& field) { fields.push_back(field); });
+  split_fields(line, delimiter, &fields);
   return fields;
-}
-
-// strtod accepts "nan" and "inf": they parse here and are judged by the finiteness check.
-bool parse_number(std::string_view text, double* value) {
-  if (text.empty()) return false;
-  std::string buffer(text);
-  char* end = nullptr;
-  *value = std::strtod(buffer.c_str(), &end);
-  return end == buffer.c_str() + buffer.size();
 }
 
 bool parse_label(std::string_view text, int* label) {
@@ -89,10 +38,6 @@ bool parse_label(std::string_view text, int* label) {
 bool is_index(const std::string& text) {
   return !text.empty() && text.size() < 10 &&
          std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-bool is_blank(std::string_view line) {
-  return line.find_first_not_of(" \t") == std::string_view::npos;
 }
 
 }  // namespace
@@ -163,7 +108,7 @@ bool first_row_is_header(const CsvSeriesOptions& options, const std::vector<Fiel
   int64_t index = options.layout() == "flat" ? 0 : std::stoll(options.column());
   if (index >= static_cast<int64_t>(fields.size())) return false;  // reported as a ragged row
   double ignored;
-  return !parse_number(fields[index].text, &ignored);
+  return !parse_double(fields[index].text, &ignored);
 }
 
 // Accumulates values and labels; judges invalid values by the options' policy.
@@ -175,7 +120,7 @@ class SeriesBuilder {
   // Returns false when the row was dropped.
   bool add_value(int64_t line_number, const Field& field, const std::string& what) {
     double value;
-    EVERGREEN_CHECK_INPUT(parse_number(field.text, &value),
+    EVERGREEN_CHECK_INPUT(parse_double(field.text, &value),
                           "{}:{}:{}: {}: expected a number, got '{}'", file_, line_number,
                           field.column, what, field.text);
     bool finite = std::isfinite(value);

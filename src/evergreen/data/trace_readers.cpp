@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "evergreen/core/error.h"
+#include "evergreen/data/text_fields.h"
 
 namespace evergreen {
 namespace {
@@ -24,56 +25,10 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
 
-struct Field {
-  std::string_view text;
-  int64_t column = 0;  // 1-based character column of the field's first character
-};
-
-std::string_view trim(std::string_view text) {
-  size_t begin = text.find_first_not_of(" \t");
-  if (begin == std::string_view::npos) return {};
-  size_t end = text.find_last_not_of(" \t");
-  text = text.substr(begin, end - begin + 1);
-  if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
-    text = text.substr(1, text.size() - 2);
-  return text;
-}
-
-// Splits a comma-separated line into `fields` (cleared first, so one vector serves every row of
-// a multi-gigabyte trace without reallocating).
-void split_commas(std::string_view line, std::vector<Field>* fields) {
-  fields->clear();
-  size_t position = 0;
-  while (true) {
-    size_t end = line.find(',', position);
-    if (end == std::string_view::npos) end = line.size();
-    std::string_view raw = line.substr(position, end - position);
-    size_t offset = raw.find_first_not_of(" \t");
-    if (offset == std::string_view::npos) offset = 0;
-    fields->push_back(Field{trim(raw), static_cast<int64_t>(position + offset) + 1});
-    if (end == line.size()) return;
-    position = end + 1;
-  }
-}
-
 // Removes a trailing '\r' and, on the first line, a UTF-8 byte-order mark.
 void clean_line(int64_t line_number, std::string* line) {
   if (!line->empty() && line->back() == '\r') line->pop_back();
   if (line_number == 1 && line->rfind("\xEF\xBB\xBF", 0) == 0) line->erase(0, 3);
-}
-
-bool is_blank(std::string_view line) {
-  return line.find_first_not_of(" \t") == std::string_view::npos;
-}
-
-// strtod accepts "nan" and "inf": they parse here and are judged as invalid readings later.
-bool parse_double(std::string_view text, double* value) {
-  if (text.empty() || text.size() > 64) return false;
-  std::array<char, 65> buffer{};
-  std::copy(text.begin(), text.end(), buffer.begin());
-  char* end = nullptr;
-  *value = std::strtod(buffer.data(), &end);
-  return end == buffer.data() + text.size();
 }
 
 bool parse_int64(std::string_view text, int64_t* value) {
@@ -225,7 +180,7 @@ class AlibabaReader {
     for (int64_t line_number = 1; std::getline(in, line); ++line_number) {
       clean_line(line_number, &line);
       if (is_blank(line)) continue;
-      split_commas(line, &fields);
+      split_fields(line, ',', &fields);
       if (first_row) {
         first_row = false;
         if (start(line_number, fields)) continue;  // a grouped file's header
@@ -555,7 +510,7 @@ std::pair<int64_t, int64_t> add_azure_day(const std::string& file,
   for (int64_t line_number = 1; std::getline(in, line); ++line_number) {
     clean_line(line_number, &line);
     if (is_blank(line)) continue;
-    split_commas(line, &fields);
+    split_fields(line, ',', &fields);
     if (header) {
       check_azure_header(file, line_number, fields);
       header = false;

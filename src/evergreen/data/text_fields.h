@@ -1,0 +1,82 @@
+// Splitting delimited text lines into fields that remember their column, for readers whose
+// errors name the file, line and column.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace evergreen {
+
+/// One field of a line: its text (trimmed, outer double quotes removed) and the 1-based
+/// character column of its first character.
+struct Field {
+  std::string_view text;
+  int64_t column = 0;
+};
+
+/// `text` without surrounding spaces and tabs, and without one pair of enclosing double quotes.
+inline std::string_view trim(std::string_view text) {
+  size_t begin = text.find_first_not_of(" \t");
+  if (begin == std::string_view::npos) return {};
+  size_t end = text.find_last_not_of(" \t");
+  text = text.substr(begin, end - begin + 1);
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
+    text = text.substr(1, text.size() - 2);
+  return text;
+}
+
+/// True when `line` holds only spaces and tabs.
+inline bool is_blank(std::string_view line) {
+  return line.find_first_not_of(" \t") == std::string_view::npos;
+}
+
+/// Calls visit(field) for every field of `line`, left to right. Whitespace mode (delimiter ' ')
+/// treats runs of spaces and tabs as one separator and ignores leading and trailing ones.
+template <typename Visit>
+void for_each_field(std::string_view line, char delimiter, Visit&& visit) {
+  size_t position = 0;
+  if (delimiter == ' ') {
+    while (true) {
+      position = line.find_first_not_of(" \t", position);
+      if (position == std::string_view::npos) return;
+      size_t end = line.find_first_of(" \t", position);
+      if (end == std::string_view::npos) end = line.size();
+      visit(Field{trim(line.substr(position, end - position)), static_cast<int64_t>(position) + 1});
+      position = end;
+    }
+  }
+  while (true) {
+    size_t end = line.find(delimiter, position);
+    if (end == std::string_view::npos) end = line.size();
+    std::string_view raw = line.substr(position, end - position);
+    size_t offset = raw.find_first_not_of(" \t");
+    if (offset == std::string_view::npos) offset = 0;
+    visit(Field{trim(raw), static_cast<int64_t>(position + offset) + 1});
+    if (end == line.size()) return;
+    position = end + 1;
+  }
+}
+
+/// The fields of `line` into `fields` (cleared first, so one vector serves every row of a large
+/// file without reallocating).
+inline void split_fields(std::string_view line, char delimiter, std::vector<Field>* fields) {
+  fields->clear();
+  for_each_field(line, delimiter, [&](const Field& field) { fields->push_back(field); });
+}
+
+/// Parses a whole field as a double. strtod accepts "nan" and "inf": they parse here and the
+/// caller judges them (non-finite values are always reported, never used).
+inline bool parse_double(std::string_view text, double* value) {
+  if (text.empty() || text.size() > 64) return false;
+  std::array<char, 65> buffer{};
+  std::copy(text.begin(), text.end(), buffer.begin());
+  char* end = nullptr;
+  *value = std::strtod(buffer.data(), &end);
+  return end == buffer.data() + text.size();
+}
+
+}  // namespace evergreen
