@@ -111,7 +111,7 @@ void add_gen_workload_command(CLI::App& gen) {
 }  // namespace
 
 void add_gen_command(CLI::App& app) {
-  CLI::App* gen = app.add_subcommand("gen", "generate synthetic data with known ground truth");
+  CLI::App* gen = app.add_subcommand("gen", "Generate synthetic data with known ground truth");
   gen->require_subcommand(1);
   add_gen_workload_command(*gen);
 }
