@@ -1,0 +1,64 @@
+// The neural Hawkes process (NHP; Mei & Eisner, NeurIPS 2017): a continuous-time LSTM whose cell
+// decays between events, and intensities lambda_k(t) = softplus(w_k . h(t) + b_k).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+
+#include "evergreen/models/model.h"
+
+namespace evergreen {
+
+struct NeuralHawkesOptions {
+  explicit NeuralHawkesOptions(int64_t num_types) : num_types_(num_types) {}
+  TORCH_ARG(int64_t, num_types);
+  TORCH_ARG(int64_t, hidden_size) = 32;
+  /// Points per inter-event interval for the integral of the total intensity.
+  TORCH_ARG(int64_t, integral_points) = 20;
+  /// "trapezoid" (points at both ends of the interval) or "mean" (midpoints: dt x mean).
+  TORCH_ARG(std::string, integral_rule) = "trapezoid";
+};
+
+/// Reads "times" [N, L] (event times from the sequence's start, non-decreasing), "types" [N, L]
+/// (int64 in [0, K)) and "mask" [N, L] (1 for events, 0 for padding at the end). Writes
+/// "log_likelihood" [N] in EasyTPP's convention: sum over events i >= 2 of
+/// log lambda_{k_i}(t_i) - integral_{t_{i-1}}^{t_i} sum_k lambda_k(s) ds (the first event and the
+/// time after the last one are not scored), "events" [N] (scored events per sequence),
+/// "prediction" (= log_likelihood) and "hint" [N, H] (the state after the last event).
+///
+/// Example:
+///   NeuralHawkes model(NeuralHawkesOptions(/*num_types=*/2).hidden_size(16));
+///   Batch out = model->forward(batch);   // out.at("log_likelihood")
+class NeuralHawkesImpl : public Model {
+ public:
+  explicit NeuralHawkesImpl(const NeuralHawkesOptions& options);
+
+  void prepare(const Stream& stream) override;
+  Batch forward(const Batch& batch) override;
+  /// Negative log-likelihood per scored event.
+  torch::Tensor loss(const Batch& batch, const Batch& outputs) override;
+  /// nll_per_event (main metric, lower is better) and events.
+  std::map<std::string, double> evaluate(const Batch& batch) override;
+  MainMetric main_metric() const override { return {"nll_per_event", false}; }
+  int64_t forward_macs_per_row() const override;
+  int64_t hint_size() const override { return options_.hidden_size(); }
+
+  /// Intensities [N, G, K] at times `offsets` [N, G] after the events whose decaying states are
+  /// given (the continuous-time LSTM read-out between two events).
+  torch::Tensor intensities(const torch::Tensor& cell, const torch::Tensor& cell_target,
+                            const torch::Tensor& decay, const torch::Tensor& output_gate,
+                            const torch::Tensor& offsets);
+
+  const NeuralHawkesOptions& options() const { return options_; }
+
+ private:
+  NeuralHawkesOptions options_;
+  torch::nn::Embedding type_embedding_{nullptr};
+  torch::nn::Linear gates_{nullptr};
+  torch::nn::Linear intensity_{nullptr};
+  double mean_events_per_row_ = 1.0;  // for FLOP accounting
+};
+TORCH_MODULE(NeuralHawkes);
+
+}  // namespace evergreen
