@@ -8,6 +8,7 @@ packages=(
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   gnuplot-nox
+  bzip2 unzip                         # NASA .tbz2 traces (tar -j) and deflated .npz archives
   python3-torch                       # Python baseline of `evergreen bench overhead` (/usr/bin/python3)
 )
 

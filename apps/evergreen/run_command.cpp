@@ -77,9 +77,16 @@ void list_components() {
     }
     return options.docs();
   });
+  Stream event_stream;  // what event models need to be built: the number of types
+  event_stream.metadata["num_types"] = "1";
   print(model_registry(), [&](const auto& entry) {
     Options options(YAML::Node(YAML::NodeType::Map), "model");
-    entry.make(options, stream);
+    try {
+      entry.make(options, stream);
+    } catch (const InputError&) {  // not a forecaster: an event model
+      options = Options(YAML::Node(YAML::NodeType::Map), "model");
+      entry.make(options, event_stream);
+    }
     return options.docs();
   });
   print(strategy_registry(), [](const auto& entry) {

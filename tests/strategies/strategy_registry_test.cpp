@@ -12,8 +12,18 @@ namespace evergreen {
 namespace {
 
 TEST(StrategyRegistry, EveryStrategyWithEveryModelTrainsSavesAndLoads) {
-  auto stream = testing::tiny_forecasting_stream(2, 24);
+  auto forecasting = testing::tiny_forecasting_stream(2, 24);
+  auto events = testing::tiny_event_stream(2, 24);
   for (const auto& model_entry : model_registry().entries()) {
+    // Each model on the kind of stream it reads: forecasters on windows, the rest on events.
+    Options probe(YAML::Node(YAML::NodeType::Map), "model");
+    bool forecaster = true;
+    try {
+      model_entry.make(probe, forecasting);
+    } catch (const InputError&) {
+      forecaster = false;
+    }
+    const Stream& stream = forecaster ? forecasting : events;
     for (const auto& strategy_entry : strategy_registry().entries()) {
       SCOPED_TRACE(model_entry.name + " x " + strategy_entry.name);
       auto build = [&](std::unique_ptr<Strategy>* strategy) {

@@ -1,5 +1,6 @@
 #include "evergreen/data/stream_registry.h"
 
+#include "evergreen/data/tpp/event_streams.h"
 #include "evergreen/data/workload_streams.h"
 
 namespace evergreen {
@@ -14,6 +15,12 @@ const Registry<StreamFactory>& stream_registry() {
           {"alibaba_trace", "Alibaba 2018 machine/container usage", make_alibaba_trace_stream},
           {"nasa_requests", "NASA HTTP requests per second, resampled", make_nasa_stream},
           {"azure_functions", "Azure Functions 2019 invocations", make_azure_functions_stream},
+          {"regime_shifting_hawkes", "Hawkes event sequences whose parameters change per window",
+           make_hawkes_regime_stream},
+          {"event_sequences", "an event data set (npz, rmtpp, easytpp) split into train and test",
+           make_event_sequence_stream},
+          {"event_windows", "a long real event stream cut into consecutive time windows",
+           make_event_window_stream},
       });
   return registry;
 }

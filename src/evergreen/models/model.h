@@ -29,6 +29,12 @@ class Model : public torch::nn::Module {
   virtual Batch forward(const Batch& batch) = 0;
   /// Mean training loss of `outputs` against `batch` (a scalar with gradient).
   virtual torch::Tensor loss(const Batch& batch, const Batch& outputs) = 0;
+  /// -log p(batch | model), summed over the batch's rows: the likelihood behind the loss, for
+  /// strategies that need one (EWC's Fisher). Forecasters: a unit-variance Gaussian; point
+  /// processes: their NLL. The default treats the loss as a mean per row.
+  virtual torch::Tensor negative_log_likelihood(const Batch& batch, const Batch& outputs) {
+    return loss(batch, outputs) * static_cast<double>(batch.size());
+  }
   /// Metrics on a whole split, in the data's original units; must include main_metric().name.
   virtual std::map<std::string, double> evaluate(const Batch& batch) = 0;
   virtual MainMetric main_metric() const = 0;

@@ -2,6 +2,7 @@
 
 #include "evergreen/models/forecast/lstm_forecaster.h"
 #include "evergreen/models/forecast/mlp_forecaster.h"
+#include "evergreen/models/tpp/neural_hawkes.h"
 
 namespace evergreen {
 namespace {
@@ -38,6 +39,23 @@ std::shared_ptr<Model> make_lstm(Options& options, const Stream& stream) {
           .layers(read_positive(options, "layers", 1, "stacked LSTM layers")));
 }
 
+std::shared_ptr<Model> make_neural_hawkes(Options& options, const Stream& stream) {
+  auto types = stream.metadata.find("num_types");
+  EVERGREEN_CHECK_INPUT(types != stream.metadata.end(),
+                        "model 'nhp' needs an event stream (batches with times, types, mask)");
+  auto rule = options.get<std::string>("integral_rule", "trapezoid",
+                                       "trapezoid or mean (midpoints) per interval");
+  EVERGREEN_CHECK_INPUT(rule == "trapezoid" || rule == "mean", "{}: expected trapezoid or mean",
+                        options.where("integral_rule"));
+  auto points = options.get<int64_t>("integral_points", 20, "points per inter-event interval");
+  EVERGREEN_CHECK_INPUT(points >= 2, "{}: must be >= 2", options.where("integral_points"));
+  return std::make_shared<NeuralHawkesImpl>(
+      NeuralHawkesOptions(std::stoll(types->second))
+          .hidden_size(read_positive(options, "hidden_size", 32, "continuous-time LSTM units"))
+          .integral_points(points)
+          .integral_rule(rule));
+}
+
 }  // namespace
 
 const Registry<ModelFactory>& model_registry() {
@@ -45,6 +63,8 @@ const Registry<ModelFactory>& model_registry() {
       "model", {
                    {"mlp", "MLP forecaster (window -> horizon)", make_mlp},
                    {"lstm", "LSTM forecaster (one value per step)", make_lstm},
+                   {"nhp", "neural Hawkes process (continuous-time LSTM; Mei & Eisner 2017)",
+                    make_neural_hawkes},
                });
   return registry;
 }

@@ -9,9 +9,7 @@ torch::Tensor empirical_fisher_diagonal(Model& model, FlatParameters& parameters
   for (int64_t row = 0; row < batch.size(); ++row) {
     Batch one = batch.slice(row, row + 1);
     parameters.zero_gradients();
-    auto negative_log_likelihood =
-        0.5 * (model.forward(one).at("prediction") - one.at("y")).square().sum();
-    negative_log_likelihood.backward();
+    model.negative_log_likelihood(one, model.forward(one)).backward();
     fisher.addcmul_(parameters.gradients(), parameters.gradients());
   }
   parameters.gradients().copy_(saved_gradients);

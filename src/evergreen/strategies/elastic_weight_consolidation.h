@@ -1,8 +1,9 @@
 // Online EWC (Kirkpatrick et al., PNAS 2017; online form of Schwarz et al., ICML 2018).
 // After each experience the diagonal empirical Fisher F_new = mean_x (d/dtheta log p(y|x))^2 is
 // estimated on training rows, F <- gamma F + F_new, theta* <- theta, and training adds the
-// penalty (lambda / 2) sum_i F_i (theta_i - theta*_i)^2. For a regression model the likelihood
-// is Gaussian with unit variance in standardised units: -log p = 0.5 ||y - f(x)||^2 + const.
+// penalty (lambda / 2) sum_i F_i (theta_i - theta*_i)^2. The likelihood is the model's own
+// (Model::negative_log_likelihood): for a forecaster a Gaussian with unit variance in
+// standardised units, -log p = 0.5 ||y - f(x)||^2 + const; for a point process its NLL.
 // The penalty's exact gradient lambda F (theta - theta*) is added to the flat gradient directly.
 #pragma once
 

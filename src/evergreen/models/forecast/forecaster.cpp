@@ -24,6 +24,10 @@ torch::Tensor Forecaster::loss(const Batch& batch, const Batch& outputs) {
   return torch::mse_loss(outputs.at("prediction"), batch.at("y"));
 }
 
+torch::Tensor Forecaster::negative_log_likelihood(const Batch& batch, const Batch& outputs) {
+  return 0.5 * (outputs.at("prediction") - batch.at("y")).square().sum();
+}
+
 std::map<std::string, double> Forecaster::evaluate(const Batch& batch) {
   torch::NoGradGuard no_grad;
   auto prediction = forward(batch).at("prediction") * target_scale_ + target_offset_;

@@ -13,6 +13,8 @@ class Forecaster : public Model {
   void prepare(const Stream& stream) override;
   Batch forward(const Batch& batch) override;
   torch::Tensor loss(const Batch& batch, const Batch& outputs) override;
+  /// 0.5 ||y - f(x)||^2 summed over rows (a Gaussian with unit variance, standardised units).
+  torch::Tensor negative_log_likelihood(const Batch& batch, const Batch& outputs) override;
   std::map<std::string, double> evaluate(const Batch& batch) override;
   MainMetric main_metric() const override { return {"mae", false}; }
 
