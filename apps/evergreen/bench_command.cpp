@@ -6,6 +6,7 @@
 #include "evergreen/core/atomic_file.h"
 #include "autoscaling_bench.h"
 #include "overhead_bench.h"
+#include "tpp_bench.h"
 
 namespace evergreen::cli {
 
@@ -69,6 +70,36 @@ void add_bench_command(CLI::App& app) {
   autoscaling->callback([scaling, scaling_json] {
     auto result = run_autoscaling_bench(*scaling);
     std::cout << (*scaling_json ? result.dump(2) + "\n" : format_autoscaling_bench(result));
+  });
+
+  auto tpp = std::make_shared<TppBenchOptions>();
+  tpp->data_dir = std::string(EVERGREEN_SOURCE_DIR) + "/../shared/data";
+  tpp->python_script = std::string(EVERGREEN_SOURCE_DIR) + "/bench/nhp_reference.py";
+  auto tpp_json = std::make_shared<bool>(false);
+  CLI::App* tpp_command = bench->add_subcommand(
+      "tpp", "Neural Hawkes process against the true models of the synthetic TPP sets, and its "
+             "training speed against a Python PyTorch reference");
+  tpp_command->add_option("--epochs", tpp->epochs, "training epochs")->capture_default_str();
+  tpp_command->add_option("--batch-size", tpp->batch_size, "sequences per step")
+      ->capture_default_str();
+  tpp_command->add_option("--hidden-size", tpp->hidden_size, "NHP hidden units")
+      ->capture_default_str();
+  tpp_command->add_option("--integral-points", tpp->integral_points,
+                          "integral points per interval in training")->capture_default_str();
+  tpp_command->add_option("--evaluation-points", tpp->evaluation_points,
+                          "integral points per interval in evaluation")->capture_default_str();
+  tpp_command->add_option("--max-events", tpp->max_events, "truncate sequences (0: all)")
+      ->capture_default_str();
+  tpp_command->add_option("--speed-steps", tpp->speed_steps, "training steps timed for speed")
+      ->capture_default_str();
+  tpp_command->add_option("--data", tpp->data_dir, "folder holding tpp/synth")
+      ->capture_default_str();
+  tpp_command->add_option("--python", tpp->python, "Python with torch")->capture_default_str();
+  tpp_command->add_flag("--smoke", tpp->smoke, "a quick version: hawkes1, 64 events, 1 epoch");
+  tpp_command->add_flag("--json", *tpp_json, "print JSON instead of markdown");
+  tpp_command->callback([tpp, tpp_json] {
+    auto result = run_tpp_bench(*tpp);
+    std::cout << (*tpp_json ? result.dump(2) + "\n" : format_tpp_bench(result));
   });
 }
 

@@ -1,0 +1,232 @@
+#include "tpp_bench.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "evergreen/core/error.h"
+#include "evergreen/data/tpp/event_sequences.h"
+#include "evergreen/data/tpp/event_streams.h"
+#include "evergreen/data/tpp/hawkes.h"
+#include "evergreen/models/tpp/neural_hawkes.h"
+#include "evergreen/run/trainer.h"
+#include "evergreen/strategies/naive.h"
+
+namespace evergreen::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::vector<MarkedSequence> slice(const EventDataset& data, int64_t begin, int64_t end,
+                                  int64_t max_events) {
+  std::vector<MarkedSequence> result(data.sequences.begin() + begin, data.sequences.begin() + end);
+  if (max_events > 0)
+    for (auto& sequence : result) {
+      if (sequence.size() <= max_events) continue;
+      sequence.times.resize(max_events);
+      sequence.types.resize(max_events);
+    }
+  return result;
+}
+
+/// The true model's NLL per event on `sequences` in EasyTPP's convention (events i >= 2, the
+/// integral from the first to the last event).
+double true_nll_per_event(const std::string& name, const std::vector<MarkedSequence>& sequences) {
+  double nll = 0, events = 0;
+  // renewal: log-normal gaps with mean 1 and std 6 (data/README.md)
+  const double sigma = std::sqrt(std::log(37.0)), mu = -sigma * sigma / 2;
+  for (const auto& sequence : sequences) {
+    events += static_cast<double>(sequence.size() - 1);
+    if (name == "hawkes1") {
+      nll -= hawkes_log_likelihood_easytpp({{0.2}, {{0.8}}, {{1.0}}}, sequence);
+    } else if (name == "poisson") {  // rate 1: log lambda = 0, integral = t_N - t_1
+      nll += sequence.times.back() - sequence.times.front();
+    } else {  // a renewal process scores log f(gap) per event: lambda = f/S, integral = -log S
+      for (int64_t i = 1; i < sequence.size(); ++i) {
+        double gap = std::max(sequence.times[i] - sequence.times[i - 1], 1e-300);
+        double z = (std::log(gap) - mu) / sigma;
+        nll -= -std::log(gap * sigma * std::sqrt(2 * M_PI)) - 0.5 * z * z;
+      }
+    }
+  }
+  return nll / events;
+}
+
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+void write_batch(const Batch& batch, int64_t num_types, const std::string& file) {
+  std::ofstream out(file, std::ios::binary);
+  int64_t header[3] = {batch.size(), batch.at("times").size(1), num_types};
+  out.write(reinterpret_cast<const char*>(header), sizeof(header));
+  auto times = batch.at("times").contiguous();
+  auto types = batch.at("types").contiguous();
+  auto mask = batch.at("mask").contiguous();
+  out.write(reinterpret_cast<const char*>(times.data_ptr<float>()), times.numel() * 4);
+  out.write(reinterpret_cast<const char*>(types.data_ptr<int64_t>()), types.numel() * 8);
+  out.write(reinterpret_cast<const char*>(mask.data_ptr<float>()), mask.numel() * 4);
+  EVERGREEN_CHECK_INPUT(out.good(), "{}: cannot write the benchmark data", file);
+}
+
+nlohmann::json run_python(const TppBenchOptions& options, const Batch& batch, int64_t num_types) {
+  if (!std::filesystem::exists(options.python_script) ||
+      std::system(fmt::format("{} -c 'import torch' > /dev/null 2>&1", options.python).c_str()) != 0)
+    return nullptr;
+  auto file = (std::filesystem::temp_directory_path() /
+               fmt::format("evergreen-tpp-{}.bin", ::getpid())).string();
+  write_batch(batch, num_types, file);
+  std::string command = fmt::format(
+      "OMP_NUM_THREADS=1 {} '{}' --data '{}' --hidden {} --points {} --batch-size {} --steps {}",
+      options.python, options.python_script, file, options.hidden_size, options.integral_points,
+      options.batch_size, options.speed_steps);
+  std::string output;
+  if (FILE* pipe = popen(command.c_str(), "r")) {
+    char buffer[4096];
+    size_t count;
+    while ((count = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, count);
+    pclose(pipe);
+  }
+  std::filesystem::remove(file);
+  try {
+    return nlohmann::json::parse(output);
+  } catch (const nlohmann::json::exception&) {
+    return nullptr;
+  }
+}
+
+}  // namespace
+
+nlohmann::json run_tpp_bench(const TppBenchOptions& given) {
+  TppBenchOptions options = given;
+  std::vector<std::string> datasets = {"hawkes1", "poisson", "renewal"};
+  if (options.smoke) {
+    datasets = {"hawkes1"};
+    options.epochs = 1;
+    options.max_events = 64;
+    options.speed_steps = 2;
+  }
+  torch::set_num_threads(1);
+  nlohmann::json result = {{"epochs", options.epochs},
+                           {"batch_size", options.batch_size},
+                           {"hidden_size", options.hidden_size},
+                           {"integral_points", options.integral_points},
+                           {"evaluation_points", options.evaluation_points},
+                           {"quality", nlohmann::json::array()}};
+  Batch speed_batch;
+  for (const auto& name : datasets) {
+    auto file = options.data_dir + "/tpp/synth/" + name + ".npz";
+    EVERGREEN_CHECK_INPUT(std::filesystem::exists(file), "{}: not found (give --data DIR)", file);
+    EventDataset data = read_npz_arrival_times(file);
+    EVERGREEN_CHECK_INPUT(data.sequences.size() >= 64, "{}: expected 64 sequences", file);
+    auto train = slice(data, 0, 48, options.max_events);
+    auto test = slice(data, 56, 64, options.max_events);
+    int64_t length = 0;
+    for (const auto* split : {&train, &test})
+      for (const auto& sequence : *split) length = std::max(length, sequence.size());
+    Experience experience;
+    experience.name = name;
+    experience.train = pad_sequences(train, length);
+    experience.test = pad_sequences(test, length);
+    if (speed_batch.empty()) speed_batch = experience.train;
+
+    std::fprintf(stderr, "bench tpp: training NHP on %s ...\n", name.c_str());
+    torch::manual_seed(0);
+    NeuralHawkes model(NeuralHawkesOptions(1).hidden_size(options.hidden_size)
+                           .integral_points(options.integral_points));
+    NaiveStrategy strategy;
+    Trainer trainer(*model, strategy,
+                    TrainOptions().epochs(options.epochs).batch_size(options.batch_size)
+                        .learning_rate(1e-3), 0);
+    auto start = Clock::now();
+    trainer.train(experience);
+    double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    // Evaluate with a converged integral: the same parameters, more points per interval.
+    NeuralHawkes evaluator(NeuralHawkesOptions(1).hidden_size(options.hidden_size)
+                               .integral_points(options.evaluation_points));
+    {
+      torch::NoGradGuard no_grad;
+      auto source = model->parameters();
+      auto target = evaluator->parameters();
+      for (size_t i = 0; i < source.size(); ++i) target[i].copy_(source[i]);
+    }
+    double nll = evaluator->evaluate(experience.test).at("nll_per_event");
+    double coarse = model->evaluate(experience.test).at("nll_per_event");
+    double truth = true_nll_per_event(name, test);
+    result["quality"].push_back({{"dataset", name},
+                                 {"nhp_nll_per_event", nll},
+                                 {"nhp_nll_per_event_training_grid", coarse},
+                                 {"true_nll_per_event", truth},
+                                 {"gap_to_truth", nll - truth},
+                                 {"train_seconds", seconds}});
+  }
+
+  // Speed: training steps on hawkes1's training sequences, batch by batch, one thread.
+  std::fprintf(stderr, "bench tpp: speed ...\n");
+  torch::manual_seed(0);
+  NeuralHawkes model(NeuralHawkesOptions(1).hidden_size(options.hidden_size)
+                         .integral_points(options.integral_points));
+  NaiveStrategy strategy;
+  Trainer trainer(*model, strategy, TrainOptions().epochs(1).batch_size(options.batch_size), 0);
+  double events = 0;
+  auto start = Clock::now();
+  for (int64_t step = 0; step < options.speed_steps; ++step) {
+    int64_t begin = (step * options.batch_size) % speed_batch.size();
+    Experience part;
+    part.name = "speed";
+    part.train = speed_batch.slice(begin, std::min(speed_batch.size(), begin + options.batch_size));
+    events += part.train.at("mask").sum().item<double>();
+    trainer.train(part);
+  }
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  nlohmann::json speed = {{"events", events}, {"seconds", seconds},
+                          {"evergreen_events_per_s", events / seconds},
+                          {"peak_rss_mb", peak_rss_mb()}};
+  auto python = run_python(options, speed_batch, 1);
+  if (!python.is_null()) {
+    speed["python_events_per_s"] = python.at("events_per_s");
+    speed["evergreen_over_python"] = events / seconds / python.at("events_per_s").get<double>();
+  }
+  result["speed"] = speed;
+  return result;
+}
+
+std::string format_tpp_bench(const nlohmann::json& result) {
+  std::string text = fmt::format(
+      "NHP (hidden {}, batch {}, {} epochs, trapezoid integral with {} points per interval in "
+      "training, {} in evaluation); train on sequences 0-47, test on 56-63; NLL per event in "
+      "EasyTPP's convention (first event not scored, integral from the first to the last event)\n\n"
+      "| data set | NHP NLL/event | NHP (training grid) | true model | NHP - truth | train s |\n"
+      "|---|---|---|---|---|---|\n",
+      result.at("hidden_size").get<int64_t>(), result.at("batch_size").get<int64_t>(),
+      result.at("epochs").get<int64_t>(), result.at("integral_points").get<int64_t>(),
+      result.at("evaluation_points").get<int64_t>());
+  for (const auto& row : result.at("quality"))
+    text += fmt::format("| {} | {:.4f} | {:.4f} | {:.4f} | {:+.4f} | {:.1f} |\n",
+                        row.at("dataset").get<std::string>(),
+                        row.at("nhp_nll_per_event").get<double>(),
+                        row.at("nhp_nll_per_event_training_grid").get<double>(),
+                        row.at("true_nll_per_event").get<double>(),
+                        row.at("gap_to_truth").get<double>(), row.at("train_seconds").get<double>());
+  const auto& speed = result.at("speed");
+  text += fmt::format("\nSpeed (one thread, training): evergreen NHP {:.0f} events/s, peak RSS "
+                      "{:.0f} MB",
+                      speed.at("evergreen_events_per_s").get<double>(),
+                      speed.at("peak_rss_mb").get<double>());
+  if (speed.contains("python_events_per_s"))
+    text += fmt::format("; PyTorch reference {:.0f} events/s; ratio {:.2f}x",
+                        speed.at("python_events_per_s").get<double>(),
+                        speed.at("evergreen_over_python").get<double>());
+  text += "\nGoals: NHP within 0.005 nats/event of the truth on hawkes1 and poisson; >= 3x the "
+          "Python reference and >= 33,000 events/s; peak RSS < 200 MB.\n";
+  return text;
+}
+
+}  // namespace evergreen::cli

@@ -1,0 +1,31 @@
+// `evergreen bench tpp`: neural point processes against exact ground truth, and their speed.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace evergreen::cli {
+
+struct TppBenchOptions {
+  int64_t epochs = 20;
+  int64_t batch_size = 8;
+  int64_t hidden_size = 32;
+  int64_t integral_points = 20;       ///< training
+  int64_t evaluation_points = 200;    ///< evaluation: a converged integral
+  int64_t max_events = 0;             ///< truncate sequences (0: all 1,024 events)
+  int64_t speed_steps = 10;
+  std::string data_dir;               ///< holds tpp/synth
+  std::string python = "/usr/bin/python3";
+  std::string python_script;          ///< bench/nhp_reference.py
+  bool smoke = false;
+};
+
+/// Quality: NHP trained on sequences 0-47 of hawkes1, poisson and renewal, NLL per event on
+/// sequences 56-63 (EasyTPP convention) next to the true model's. Speed: NHP training events/s
+/// through evergreen and in the Python reference, one thread.
+nlohmann::json run_tpp_bench(const TppBenchOptions& options);
+
+std::string format_tpp_bench(const nlohmann::json& result);
+
+}  // namespace evergreen::cli
