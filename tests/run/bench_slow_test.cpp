@@ -31,5 +31,20 @@ TEST(Bench, AutoscalingSmokeRunsEveryPiece) {
   EXPECT_TRUE(std::filesystem::exists(directory.file("autoscaling.json")));
 }
 
+TEST(Bench, TppSmokeScoresNhpAgainstTheTruth) {
+  if (testing::shared_data_dir().empty())
+    GTEST_SKIP() << "../shared/data not found: bench tpp needs tpp/synth/hawkes1.npz";
+  auto result = testing::run_cli("bench tpp --smoke --json --data " + testing::shared_data_dir() +
+                                 " 2>/dev/null");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  auto json = nlohmann::json::parse(result.output.substr(result.output.find('{')));
+  ASSERT_EQ(json["quality"].size(), 1u);
+  const auto& row = json["quality"][0];
+  EXPECT_EQ(row["dataset"], "hawkes1");
+  // The truth is the floor in expectation; an untrained model sits well above it.
+  EXPECT_GT(row["nhp_nll_per_event"].get<double>(), row["true_nll_per_event"].get<double>() - 0.05);
+  EXPECT_GT(json["speed"]["evergreen_events_per_s"].get<double>(), 0.0);
+}
+
 }  // namespace
 }  // namespace evergreen

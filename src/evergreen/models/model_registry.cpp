@@ -2,6 +2,7 @@
 
 #include "evergreen/models/forecast/lstm_forecaster.h"
 #include "evergreen/models/forecast/mlp_forecaster.h"
+#include "evergreen/models/tpp/attentive_neural_hawkes.h"
 #include "evergreen/models/tpp/neural_hawkes.h"
 
 namespace evergreen {
@@ -39,19 +40,49 @@ std::shared_ptr<Model> make_lstm(Options& options, const Stream& stream) {
           .layers(read_positive(options, "layers", 1, "stacked LSTM layers")));
 }
 
-std::shared_ptr<Model> make_neural_hawkes(Options& options, const Stream& stream) {
+/// The number of event types of an event stream; InputError for any other stream.
+int64_t event_types(const Stream& stream, const std::string& model) {
   auto types = stream.metadata.find("num_types");
   EVERGREEN_CHECK_INPUT(types != stream.metadata.end(),
-                        "model 'nhp' needs an event stream (batches with times, types, mask)");
+                        "model '{}' needs an event stream (batches with times, types, mask)",
+                        model);
+  return std::stoll(types->second);
+}
+
+/// The likelihood integral's options, shared by the point-process models.
+std::pair<int64_t, std::string> read_integral_options(Options& options) {
   auto rule = options.get<std::string>("integral_rule", "trapezoid",
                                        "trapezoid or mean (midpoints) per interval");
   EVERGREEN_CHECK_INPUT(rule == "trapezoid" || rule == "mean", "{}: expected trapezoid or mean",
                         options.where("integral_rule"));
   auto points = options.get<int64_t>("integral_points", 20, "points per inter-event interval");
   EVERGREEN_CHECK_INPUT(points >= 2, "{}: must be >= 2", options.where("integral_points"));
+  return {points, rule};
+}
+
+std::shared_ptr<Model> make_neural_hawkes(Options& options, const Stream& stream) {
+  auto types = event_types(stream, "nhp");
+  auto [points, rule] = read_integral_options(options);
   return std::make_shared<NeuralHawkesImpl>(
-      NeuralHawkesOptions(std::stoll(types->second))
+      NeuralHawkesOptions(types)
           .hidden_size(read_positive(options, "hidden_size", 32, "continuous-time LSTM units"))
+          .integral_points(points)
+          .integral_rule(rule));
+}
+
+std::shared_ptr<Model> make_attentive_neural_hawkes(Options& options, const Stream& stream) {
+  auto types = event_types(stream, "attnhp");
+  auto [points, rule] = read_integral_options(options);
+  auto time_embedding = read_positive(options, "time_embedding_size", 16,
+                                      "sinusoidal time features (even)");
+  EVERGREEN_CHECK_INPUT(time_embedding % 2 == 0, "{}: must be even",
+                        options.where("time_embedding_size"));
+  return std::make_shared<AttentiveNeuralHawkesImpl>(
+      AttentiveNeuralHawkesOptions(types)
+          .hidden_size(read_positive(options, "hidden_size", 32, "state size"))
+          .time_embedding_size(time_embedding)
+          .num_layers(read_positive(options, "layers", 2, "attention layers"))
+          .num_heads(read_positive(options, "heads", 2, "attention heads"))
           .integral_points(points)
           .integral_rule(rule));
 }
@@ -65,6 +96,8 @@ const Registry<ModelFactory>& model_registry() {
                    {"lstm", "LSTM forecaster (one value per step)", make_lstm},
                    {"nhp", "neural Hawkes process (continuous-time LSTM; Mei & Eisner 2017)",
                     make_neural_hawkes},
+                   {"attnhp", "attentive neural Hawkes process (Yang, Mei & Eisner 2022)",
+                    make_attentive_neural_hawkes},
                });
   return registry;
 }
