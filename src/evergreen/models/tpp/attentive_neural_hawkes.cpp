@@ -172,6 +172,7 @@ torch::Tensor AttentiveNeuralHawkesImpl::layer_input_mean(const Batch& batch, in
 }
 
 Batch AttentiveNeuralHawkesImpl::forward(const Batch& batch) {
+  if (prompt_provider_) prompt_provider_(*this, batch);
   const auto& times = batch.at("times");
   const auto mask = batch.at("mask").to(times.dtype());
   const int64_t rows = times.size(0), length = times.size(1), hidden = options_.hidden_size();

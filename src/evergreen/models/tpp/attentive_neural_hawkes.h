@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -97,6 +98,12 @@ class AttentiveNeuralHawkesImpl : public Model {
   std::pair<torch::Tensor, torch::Tensor> project_key_value(int64_t layer,
                                                             const torch::Tensor& inputs);
 
+  /// A callback run at the start of every forward pass with the batch, before anything else:
+  /// where a prompt strategy sets the prefixes a batch needs (PromptTPP retrieves per sequence),
+  /// so that training and evaluation see the same prompts. Empty to remove.
+  using PromptProvider = std::function<void(AttentiveNeuralHawkesImpl&, const Batch&)>;
+  void set_prompt_provider(PromptProvider provider) { prompt_provider_ = std::move(provider); }
+
   /// Sinusoidal embedding [..., T] of absolute times [...].
   torch::Tensor time_embedding(const torch::Tensor& times) const;
 
@@ -117,6 +124,7 @@ class AttentiveNeuralHawkesImpl : public Model {
   torch::Tensor frequencies_;                               // buffer [T / 2]
   std::vector<torch::Tensor> prefix_keys_, prefix_values_;  // per layer; undefined when unset
   double mean_events_per_row_ = 1.0;                        // for FLOP accounting
+  PromptProvider prompt_provider_;
 };
 TORCH_MODULE(AttentiveNeuralHawkes);
 

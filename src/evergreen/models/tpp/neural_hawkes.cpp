@@ -1,5 +1,7 @@
 #include "evergreen/models/tpp/neural_hawkes.h"
 
+#include <vector>
+
 #include "evergreen/core/error.h"
 #include "evergreen/green/flops.h"
 
@@ -21,8 +23,8 @@ NeuralHawkesImpl::NeuralHawkesImpl(const NeuralHawkesOptions& options) : options
                         options.integral_rule());
   const int64_t hidden = options.hidden_size();
   // One extra embedding row for padding, so padded positions need no special indexing.
-  type_embedding_ = register_module(
-      "type_embedding", torch::nn::Embedding(options.num_types() + 1, hidden));
+  type_embedding_ =
+      register_module("type_embedding", torch::nn::Embedding(options.num_types() + 1, hidden));
   gates_ = register_module("gates", torch::nn::Linear(2 * hidden, kGates * hidden));
   intensity_ = register_module("intensity", torch::nn::Linear(hidden, options.num_types()));
 }
@@ -43,14 +45,32 @@ torch::Tensor NeuralHawkesImpl::intensities(const torch::Tensor& cell,
                                             const torch::Tensor& output_gate,
                                             const torch::Tensor& offsets) {
   // c(t) = c_bar + (c - c_bar) exp(-delta (t - t_i)); h(t) = o * tanh(c(t))  [N, G, H]
-  auto decayed = cell_target.unsqueeze(1) +
-                 (cell - cell_target).unsqueeze(1) *
-                     torch::exp(-decay.unsqueeze(1) * offsets.unsqueeze(2));
+  auto decayed =
+      cell_target.unsqueeze(1) +
+      (cell - cell_target).unsqueeze(1) * torch::exp(-decay.unsqueeze(1) * offsets.unsqueeze(2));
   auto hidden = output_gate.unsqueeze(1) * torch::tanh(decayed);
   return torch::softplus(intensity_->forward(hidden));
 }
 
+NeuralHawkesStates NeuralHawkesImpl::event_states(const Batch& batch) {
+  NeuralHawkesStates states;
+  run(batch, /*log_likelihood=*/nullptr, &states);
+  return states;
+}
+
 Batch NeuralHawkesImpl::forward(const Batch& batch) {
+  torch::Tensor log_likelihood;
+  auto hidden_last = run(batch, &log_likelihood, /*states=*/nullptr);
+  const auto& mask = batch.at("mask").to(batch.at("times").dtype());
+  auto events = (mask.sum(1) - 1).clamp_min(0);
+  return Batch{{"log_likelihood", log_likelihood},
+               {"events", events},
+               {"prediction", log_likelihood},
+               {"hint", hidden_last}};
+}
+
+torch::Tensor NeuralHawkesImpl::run(const Batch& batch, torch::Tensor* log_likelihood_out,
+                                    NeuralHawkesStates* states) {
   const auto& times = batch.at("times");
   const auto& mask = batch.at("mask").to(times.dtype());
   auto types = batch.at("types").masked_fill(mask == 0, options_.num_types());
@@ -73,21 +93,24 @@ Batch NeuralHawkesImpl::forward(const Batch& batch) {
   torch::Tensor cell = zeros, cell_target = zeros, decay = zeros, output_gate = zeros;
   torch::Tensor hidden_now = zeros;
   auto log_likelihood = torch::zeros({rows}, times.options());
+  std::vector<torch::Tensor> cells, cell_targets, decays, output_gates;
   for (int64_t i = 0; i < length; ++i) {
     if (i > 0) {
       auto gap = (times.select(1, i) - times.select(1, i - 1)).clamp_min(0);  // [N]
-      auto offsets = gap.unsqueeze(1) * fractions.unsqueeze(0);                // [N, G]
-      // The last point is the event time itself: its read-out is also the event's intensity.
-      auto lambdas = intensities(cell, cell_target, decay, output_gate, offsets);  // [N, G, K]
-      auto total = lambdas.sum(2);                                                 // [N, G]
-      auto integral = gap * (total * weights).sum(1);
-      auto at_event = options_.integral_rule() == "trapezoid"
-                          ? lambdas.select(1, points - 1)
-                          : intensities(cell, cell_target, decay, output_gate, gap.unsqueeze(1))
-                                .select(1, 0);
-      auto event_type = batch.at("types").select(1, i).clamp(0, options_.num_types() - 1);
-      auto log_intensity = torch::log(at_event.gather(1, event_type.unsqueeze(1)).squeeze(1));
-      log_likelihood = log_likelihood + mask.select(1, i) * (log_intensity - integral);
+      if (log_likelihood_out != nullptr) {
+        auto offsets = gap.unsqueeze(1) * fractions.unsqueeze(0);  // [N, G]
+        // The last point is the event time itself: its read-out is also the event's intensity.
+        auto lambdas = intensities(cell, cell_target, decay, output_gate, offsets);  // [N, G, K]
+        auto total = lambdas.sum(2);                                                 // [N, G]
+        auto integral = gap * (total * weights).sum(1);
+        auto at_event =
+            options_.integral_rule() == "trapezoid"
+                ? lambdas.select(1, points - 1)
+                : intensities(cell, cell_target, decay, output_gate, gap.unsqueeze(1)).select(1, 0);
+        auto event_type = batch.at("types").select(1, i).clamp(0, options_.num_types() - 1);
+        auto log_intensity = torch::log(at_event.gather(1, event_type.unsqueeze(1)).squeeze(1));
+        log_likelihood = log_likelihood + mask.select(1, i) * (log_intensity - integral);
+      }
       // h(t_i): the state the event's update reads.
       auto decayed = cell_target + (cell - cell_target) * torch::exp(-decay * gap.unsqueeze(1));
       hidden_now = output_gate * torch::tanh(decayed);
@@ -111,12 +134,19 @@ Batch NeuralHawkesImpl::forward(const Batch& batch) {
     decay = valid * new_decay + (1 - valid) * decay;
     output_gate = valid * new_output + (1 - valid) * output_gate;
     hidden_now = output_gate * torch::tanh(cell);
+    if (states != nullptr) {
+      cells.push_back(cell);
+      cell_targets.push_back(cell_target);
+      decays.push_back(decay);
+      output_gates.push_back(output_gate);
+    }
   }
-  auto events = (mask.sum(1) - 1).clamp_min(0);
-  return Batch{{"log_likelihood", log_likelihood},
-               {"events", events},
-               {"prediction", log_likelihood},
-               {"hint", hidden_now}};
+  if (log_likelihood_out != nullptr) *log_likelihood_out = log_likelihood;
+  if (states != nullptr) {
+    *states = {torch::stack(cells, 1), torch::stack(cell_targets, 1), torch::stack(decays, 1),
+               torch::stack(output_gates, 1)};
+  }
+  return hidden_now;
 }
 
 torch::Tensor NeuralHawkesImpl::loss(const Batch& batch, const Batch& outputs) {

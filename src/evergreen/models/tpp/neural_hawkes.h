@@ -20,6 +20,24 @@ struct NeuralHawkesOptions {
   TORCH_ARG(std::string, integral_rule) = "trapezoid";
 };
 
+/// The continuous-time LSTM state right after each event i (its update applied, no decay yet):
+/// enough to read the intensities at any time t > t_i with NeuralHawkesImpl::intensities, the
+/// offsets being t - t_i. All four are [N, L, H]; only positions with mask = 1 are meaningful.
+///
+/// Example:
+///   NeuralHawkesStates states = model->event_states(batch);
+///   auto at3 = [](const torch::Tensor& state) { return state.select(1, 3); };
+///   // lambda(t_3 + 0.5) for every sequence: [N, 1, K]
+///   auto lambdas = model->intensities(at3(states.cell), at3(states.cell_target),
+///                                     at3(states.decay), at3(states.output_gate),
+///                                     torch::full({n, 1}, 0.5));
+struct NeuralHawkesStates {
+  torch::Tensor cell;         ///< c_{i+1}: the cell the decay starts from
+  torch::Tensor cell_target;  ///< c_bar_{i+1}: the cell's limit as t - t_i grows
+  torch::Tensor decay;        ///< delta_{i+1} > 0
+  torch::Tensor output_gate;  ///< o_{i+1}
+};
+
 /// Reads "times" [N, L] (event times from the sequence's start, non-decreasing), "types" [N, L]
 /// (int64 in [0, K)) and "mask" [N, L] (1 for events, 0 for padding at the end). Writes
 /// "log_likelihood" [N] in EasyTPP's convention: sum over events i >= 2 of
@@ -38,6 +56,9 @@ class NeuralHawkesImpl : public Model {
   Batch forward(const Batch& batch) override;
   /// Negative log-likelihood per scored event.
   torch::Tensor loss(const Batch& batch, const Batch& outputs) override;
+  torch::Tensor negative_log_likelihood(const Batch& batch, const Batch& outputs) override {
+    return -outputs.at("log_likelihood").sum();
+  }
   /// nll_per_event (main metric, lower is better) and events.
   std::map<std::string, double> evaluate(const Batch& batch) override;
   MainMetric main_metric() const override { return {"nll_per_event", false}; }
@@ -50,9 +71,18 @@ class NeuralHawkesImpl : public Model {
                             const torch::Tensor& decay, const torch::Tensor& output_gate,
                             const torch::Tensor& offsets);
 
+  /// The state after every event, from the same recurrence as forward() (no likelihood is
+  /// computed). Used for next-event prediction (see tpp/thinning.h).
+  NeuralHawkesStates event_states(const Batch& batch);
+
   const NeuralHawkesOptions& options() const { return options_; }
 
  private:
+  // The recurrence shared by forward() and event_states(), so the two can never disagree. Scores
+  // the log-likelihood into `log_likelihood` [N] when non-null, keeps the state after each event
+  // in `states` when non-null, and returns h after the last position [N, H].
+  torch::Tensor run(const Batch& batch, torch::Tensor* log_likelihood, NeuralHawkesStates* states);
+
   NeuralHawkesOptions options_;
   torch::nn::Embedding type_embedding_{nullptr};
   torch::nn::Linear gates_{nullptr};
