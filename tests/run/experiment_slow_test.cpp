@@ -93,6 +93,31 @@ TEST(Experiment, ResumeAfterStopEndsBitIdenticalToAnUninterruptedRun) {
   }
 }
 
+TEST(Experiment, EventStreamResumeIsBitIdenticalForPromptTpp) {
+  auto config = [] {
+    return YAML::Load(
+        "experiment: events\nseed: 1\nstream: {name: regime_shifting_hawkes, windows: 3, "
+        "train_sequences: 6, test_sequences: 3, horizon: 8}\nmodel: {name: attnhp, "
+        "hidden_size: 8, time_embedding_size: 4, integral_points: 5}\nstrategies: "
+        "[{name: prompttpp, pool_size: 4, prompt_length: 2, top_n: 2}]\ntrain: {epochs: 2, "
+        "batch_size: 3}\n");
+  };
+  testing::TemporaryDirectory whole, parts;
+  auto uninterrupted = run_experiment(plan_experiment(config(), "events.yaml"), quiet(whole.path()));
+  ASSERT_TRUE(uninterrupted[0].completed);
+  RunControl stop = quiet(parts.path());
+  stop.stop_after = 2;
+  run_experiment(plan_experiment(config(), "events.yaml"), stop);
+  RunControl resume = quiet(parts.path());
+  resume.resume = true;
+  auto resumed = run_experiment(
+      plan_experiment(load_yaml_file(parts.file("config.yaml")), parts.file("config.yaml")), resume);
+  ASSERT_TRUE(resumed[0].completed);
+  EXPECT_EQ(without_timings(resumed[0].summary).dump(),
+            without_timings(uninterrupted[0].summary).dump());
+  EXPECT_GT(uninterrupted[0].summary["memory"]["bytes"].get<int64_t>(), 0);  // the prompt pool
+}
+
 TEST(Experiment, DefaultConfigFileMatchesTheBuiltInDefault) {
   auto file = std::string(EVERGREEN_SOURCE_DIR) + "/configs/default.yaml";
   YAML::Emitter from_file, built_in;

@@ -8,6 +8,7 @@
 #include "evergreen/strategies/joint.h"
 #include "evergreen/strategies/learning_without_forgetting.h"
 #include "evergreen/strategies/naive.h"
+#include "evergreen/strategies/prompt_tpp.h"
 
 namespace evergreen {
 namespace {
@@ -101,6 +102,34 @@ std::unique_ptr<Strategy> make_dmshm(Options& options) {
           .density_space(space));
 }
 
+std::unique_ptr<Strategy> make_prompt_tpp(Options& options) {
+  auto pool_size = options.get<int64_t>("pool_size", 10, "prompts per attention layer");
+  auto prompt_length = options.get<int64_t>("prompt_length", 5, "rows per prompt");
+  auto top_n = options.get<int64_t>("top_n", 5, "prompts retrieved per sequence and layer");
+  auto key_pull = options.get<double>("key_pull", 0.1, "weight of the key-pull term");
+  auto query_events = options.get<int64_t>(
+      "query_events", 8, "first events of a sequence that the retrieval query reads");
+  auto learning_rate = options.get<double>("prompt_learning_rate", 1e-3, "Adam rate of the pool");
+  auto train_backbone = options.get<bool>("train_backbone", true,
+                                          "also train AttNHP (false: prompts and keys only)");
+  EVERGREEN_CHECK_INPUT(pool_size >= 1, "{}: must be >= 1", options.where("pool_size"));
+  EVERGREEN_CHECK_INPUT(prompt_length >= 1, "{}: must be >= 1", options.where("prompt_length"));
+  EVERGREEN_CHECK_INPUT(top_n >= 1 && top_n <= pool_size, "{}: must be in [1, pool_size]",
+                        options.where("top_n"));
+  EVERGREEN_CHECK_INPUT(key_pull >= 0, "{}: must be >= 0", options.where("key_pull"));
+  EVERGREEN_CHECK_INPUT(query_events >= 2, "{}: must be >= 2", options.where("query_events"));
+  EVERGREEN_CHECK_INPUT(learning_rate > 0, "{}: must be > 0",
+                        options.where("prompt_learning_rate"));
+  return std::make_unique<PromptTppStrategy>(PromptTppOptions()
+                                                 .pool_size(pool_size)
+                                                 .prompt_length(prompt_length)
+                                                 .top_n(top_n)
+                                                 .key_pull(key_pull)
+                                                 .query_events(query_events)
+                                                 .prompt_learning_rate(learning_rate)
+                                                 .train_backbone(train_backbone));
+}
+
 }  // namespace
 
 const Registry<StrategyFactory>& strategy_registry() {
@@ -118,6 +147,9 @@ const Registry<StrategyFactory>& strategy_registry() {
            make_learning_without_forgetting},
           {"dmshm", "DMSHM: density/shift-scored memory + hint learning (after Hao et al. 2023)",
            make_dmshm},
+          {"prompttpp", "PromptTPP: retrieval prompt pool per attention layer, no replay (after "
+                        "Xue et al. 2023; attnhp only)",
+           make_prompt_tpp},
       });
   return registry;
 }

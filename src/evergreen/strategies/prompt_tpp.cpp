@@ -1,0 +1,147 @@
+#include "evergreen/strategies/prompt_tpp.h"
+
+#include "evergreen/core/error.h"
+#include "evergreen/models/tpp/attentive_neural_hawkes.h"
+
+namespace evergreen {
+namespace {
+
+AttentiveNeuralHawkesImpl& as_attentive(Model& model) {
+  auto* attentive = dynamic_cast<AttentiveNeuralHawkesImpl*>(&model);
+  EVERGREEN_CHECK_INPUT(attentive != nullptr,
+                        "strategy 'prompttpp' needs the attnhp model (prompts attach to its "
+                        "attention layers)");
+  return *attentive;
+}
+
+}  // namespace
+
+PromptTppStrategy::PromptTppStrategy(const PromptTppOptions& options) : options_(options) {
+  EVERGREEN_CHECK_INPUT(options.pool_size() >= 1 && options.prompt_length() >= 1,
+                        "prompttpp: pool_size and prompt_length must be >= 1");
+  EVERGREEN_CHECK_INPUT(options.top_n() >= 1 && options.top_n() <= options.pool_size(),
+                        "prompttpp: top_n must be in [1, pool_size]");
+  EVERGREEN_CHECK_INPUT(options.query_events() >= 2, "prompttpp: query_events must be >= 2");
+}
+
+void PromptTppStrategy::create_pool(int64_t layers, int64_t input_size,
+                                    torch::Generator& generator) {
+  pool_ = std::make_shared<torch::nn::Module>();
+  keys_.clear();
+  prompts_.clear();
+  for (int64_t layer = 0; layer < layers; ++layer) {
+    // Uniform in [-1, 1) from the run's generator, so runs and resumptions are reproducible.
+    keys_.push_back(pool_->register_parameter(
+        "keys_" + std::to_string(layer),
+        torch::rand({options_.pool_size(), input_size}, generator) * 2 - 1));
+    prompts_.push_back(pool_->register_parameter(
+        "prompts_" + std::to_string(layer),
+        torch::rand({options_.pool_size(), options_.prompt_length(), input_size}, generator) * 2 -
+            1));
+  }
+  pool_parameters_ = FlatParameters(*pool_);
+  pool_optimizer_ = std::make_unique<FlatAdam>(
+      pool_parameters_, FlatAdamOptions().learning_rate(options_.prompt_learning_rate()));
+}
+
+void PromptTppStrategy::attach(AttentiveNeuralHawkesImpl& model, torch::Generator& generator) {
+  const auto& model_options = model.options();
+  const int64_t input_size = model_options.time_embedding_size() + model_options.hidden_size();
+  if (!pool_) create_pool(model_options.num_layers(), input_size, generator);
+  EVERGREEN_CHECK_INPUT(static_cast<int64_t>(keys_.size()) == model_options.num_layers() &&
+                            keys_.front().size(1) == input_size,
+                        "prompttpp: the saved prompt pool does not fit the model's layers");
+  model.set_prompt_provider([this](AttentiveNeuralHawkesImpl& attentive, const Batch& batch) {
+    select_prompts(attentive, batch);
+  });
+}
+
+void PromptTppStrategy::select_prompts(AttentiveNeuralHawkesImpl& model, const Batch& batch) {
+  const auto& times = batch.at("times");
+  const auto& mask = batch.at("mask");
+  const int64_t rows = times.size(0), length = times.size(1);
+  // The history the prompts may depend on: the first query_events events of each sequence.
+  const int64_t window = std::min(options_.query_events(), length);
+  auto history_mask = mask.clone();
+  history_mask.slice(1, window).zero_();
+  Batch history = batch;
+  history.set("mask", history_mask);
+  auto counts = history_mask.sum(1);                                            // [N]
+  auto last_index = (counts - 1).clamp_min(0).to(torch::kLong).unsqueeze(1);
+  auto span = times.gather(1, last_index).squeeze(1) - times.select(1, 0);
+  auto mean_gap = span / (counts - 1).clamp_min(1);                              // [N]
+  auto temporal = model.time_embedding(mean_gap);                                // [N, T]
+
+  model.clear_prefix();
+  key_pull_term_ = torch::zeros({}, times.options());
+  for (size_t layer = 0; layer < keys_.size(); ++layer) {
+    auto query = model.layer_input_mean(history, static_cast<int64_t>(layer));  // [N, T + H]
+    auto similarity = torch::cosine_similarity(query.unsqueeze(1), keys_[layer].unsqueeze(0),
+                                               2);                                // [N, M]
+    auto chosen = std::get<1>(torch::topk(similarity.detach(), options_.top_n(), 1));
+    key_pull_term_ = key_pull_term_ + similarity.gather(1, chosen).sum(1).mean();
+    // Selected prompts [N, top_n * length, T + H]; their time part carries the temporal prompt.
+    auto selected = prompts_[layer].index_select(0, chosen.reshape(-1))
+                        .view({rows, options_.top_n() * options_.prompt_length(), -1});
+    const int64_t time_size = temporal.size(1);
+    auto with_time = torch::cat(
+        {selected.slice(2, 0, time_size) + temporal.unsqueeze(1), selected.slice(2, time_size)},
+        2);
+    auto [keys, values] = model.project_key_value(static_cast<int64_t>(layer), with_time);
+    model.set_prefix(static_cast<int64_t>(layer), keys, values);
+  }
+}
+
+void PromptTppStrategy::before_experience(TrainingContext& context,
+                                          const Experience& experience) {
+  attach(as_attentive(context.model), context.generator);
+}
+
+torch::Tensor PromptTppStrategy::extra_loss(TrainingContext& context, const Batch& batch,
+                                            const Batch& outputs) {
+  if (!key_pull_term_.defined()) return {};
+  return -options_.key_pull() * key_pull_term_;
+}
+
+void PromptTppStrategy::after_backward(TrainingContext& context) {
+  if (!options_.train_backbone()) context.parameters.zero_gradients();
+}
+
+void PromptTppStrategy::after_step(TrainingContext& context, const Batch& batch) {
+  pool_optimizer_->step();
+  pool_parameters_.zero_gradients();
+}
+
+torch::Tensor PromptTppStrategy::pool_values() const {
+  return pool_ ? pool_parameters_.values() : torch::Tensor();
+}
+
+MemoryUsage PromptTppStrategy::memory() const {
+  if (!pool_) return {};
+  return {0, pool_parameters_.size() * pool_parameters_.values().element_size()};
+}
+
+void PromptTppStrategy::save(torch::serialize::OutputArchive& archive) const {
+  if (!pool_) return;
+  archive.write("prompttpp_pool", pool_parameters_.values());
+  archive.write("prompttpp_shape",
+                torch::tensor({static_cast<int64_t>(keys_.size()), keys_.front().size(1)}));
+  pool_optimizer_->save(archive, "prompttpp_adam");
+}
+
+void PromptTppStrategy::load(torch::serialize::InputArchive& archive) {
+  torch::Tensor values, shape;
+  if (!archive.try_read("prompttpp_pool", values)) return;
+  archive.read("prompttpp_shape", shape);
+  // Build a pool of the saved shape (its initial values are overwritten right away).
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(0);
+  create_pool(shape[0].item<int64_t>(), shape[1].item<int64_t>(), generator);
+  EVERGREEN_CHECK_INPUT(values.sizes() == pool_parameters_.values().sizes(),
+                        "prompttpp: the saved pool holds {} values, the options give {}",
+                        values.numel(), pool_parameters_.size());
+  torch::NoGradGuard no_grad;
+  pool_parameters_.values().copy_(values);
+  pool_optimizer_->load(archive, "prompttpp_adam");
+}
+
+}  // namespace evergreen
