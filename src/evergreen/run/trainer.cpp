@@ -26,11 +26,17 @@ Trainer::Trainer(Model& model, Strategy& strategy, const TrainOptions& options, 
       generator_(at::make_generator<at::CPUGeneratorImpl>(seed)) {}
 
 TrainingContext Trainer::context(int64_t experience_index) {
-  return TrainingContext{model_, parameters_, generator_, experience_index, options_.batch_size()};
+  TrainingContext context{model_, parameters_, generator_, experience_index, options_.batch_size()};
+  context.optimizer = &optimizer_;
+  return context;
 }
 
 TrainedRows Trainer::train(const Experience& experience, const EpochCallback& on_epoch) {
   TrainingContext context = this->context(experiences_trained_);
+  if (!strategy_.learns_from(experiences_trained_)) {
+    ++experiences_trained_;
+    return {};
+  }
   model_.train();
   strategy_.before_experience(context, experience);
   Batch data = strategy_.training_data(experience);

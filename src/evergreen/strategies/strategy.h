@@ -8,6 +8,7 @@
 
 #include "evergreen/core/batch.h"
 #include "evergreen/data/experience.h"
+#include "evergreen/models/flat_adam.h"
 #include "evergreen/models/flat_parameters.h"
 #include "evergreen/models/model.h"
 
@@ -25,6 +26,8 @@ struct TrainingContext {
   /// (teachers, embeddings).
   int64_t extra_training_rows = 0;
   int64_t extra_inference_rows = 0;
+  /// The trainer's optimiser, for strategies that restart learning (Retrain).
+  FlatAdam* optimizer = nullptr;
 };
 
 /// Memory a strategy keeps between experiences.
@@ -42,6 +45,8 @@ class Strategy {
 
   /// The rows trained on during `experience` (Joint returns everything seen so far).
   virtual Batch training_data(const Experience& experience) { return experience.train; }
+  /// False to skip training on experience `index` altogether (Pretrain after the first).
+  virtual bool learns_from(int64_t index) const { return true; }
   virtual void before_experience(TrainingContext& context, const Experience& experience) {}
   /// The batch one step trains on; replay methods append memory rows to `batch`.
   virtual Batch before_step(TrainingContext& context, const Batch& batch) { return batch; }

@@ -9,6 +9,7 @@
 #include "evergreen/strategies/learning_without_forgetting.h"
 #include "evergreen/strategies/naive.h"
 #include "evergreen/strategies/prompt_tpp.h"
+#include "evergreen/strategies/reference_strategies.h"
 
 namespace evergreen {
 namespace {
@@ -33,6 +34,10 @@ int64_t read_replay_batch_size(Options& options) {
 std::unique_ptr<Strategy> make_naive(Options&) { return std::make_unique<NaiveStrategy>(); }
 
 std::unique_ptr<Strategy> make_joint(Options&) { return std::make_unique<JointStrategy>(); }
+
+std::unique_ptr<Strategy> make_retrain(Options&) { return std::make_unique<RetrainStrategy>(); }
+
+std::unique_ptr<Strategy> make_pretrain(Options&) { return std::make_unique<PretrainStrategy>(); }
 
 std::unique_ptr<Strategy> make_experience_replay(Options& options) {
   return std::make_unique<ExperienceReplayStrategy>(
@@ -150,6 +155,9 @@ const Registry<StrategyFactory>& strategy_registry() {
           {"prompttpp", "PromptTPP: retrieval prompt pool per attention layer, no replay (after "
                         "Xue et al. 2023; attnhp only)",
            make_prompt_tpp},
+          {"retrain", "learn each experience from the initial weights (forgets by design)",
+           make_retrain},
+          {"pretrain", "learn the first experience only, then stay fixed", make_pretrain},
       });
   return registry;
 }
