@@ -95,6 +95,15 @@ void add_bench_command(CLI::App& app) {
   tpp_command->add_option("--data", tpp->data_dir, "folder holding tpp/synth")
       ->capture_default_str();
   tpp_command->add_option("--python", tpp->python, "Python with torch")->capture_default_str();
+  tpp_command->add_option("--parts", tpp->parts, "quality, speed, continual")
+      ->delimiter(',')
+      ->capture_default_str();
+  tpp_command->add_option("--seeds", tpp->seeds, "seeds of the continual part")
+      ->capture_default_str();
+  tpp_command->add_option("--continual-epochs", tpp->continual_epochs,
+                          "epochs per window in the continual part")->capture_default_str();
+  tpp_command->add_option("--out", tpp->out_dir, "per-run outputs of the continual part")
+      ->capture_default_str();
   tpp_command->add_flag("--smoke", tpp->smoke, "a quick version: hawkes1, 64 events, 1 epoch");
   tpp_command->add_flag("--json", *tpp_json, "print JSON instead of markdown");
   tpp_command->callback([tpp, tpp_json] {

@@ -14,6 +14,7 @@
 #include "evergreen/data/tpp/event_streams.h"
 #include "evergreen/data/tpp/hawkes.h"
 #include "evergreen/models/tpp/neural_hawkes.h"
+#include "evergreen/run/experiment.h"
 #include "evergreen/run/trainer.h"
 #include "evergreen/strategies/naive.h"
 
@@ -102,6 +103,68 @@ nlohmann::json run_python(const TppBenchOptions& options, const Batch& batch, in
   }
 }
 
+bool wants(const TppBenchOptions& options, const std::string& part) {
+  return std::find(options.parts.begin(), options.parts.end(), part) != options.parts.end();
+}
+
+/// Naive, Retrain, Pretrain, ER (a reference that breaks the no-replay rule) and PromptTPP on
+/// AttNHP over an event stream, `seeds` seeds; means and standard deviations.
+nlohmann::json run_continual(const TppBenchOptions& options, const std::string& key,
+                             const std::string& stream_yaml) {
+  YAML::Node config = YAML::Load(fmt::format(
+      "{{experiment: bench-tpp-{}, seed: 0, threads: 1, model: {{name: attnhp, hidden_size: 32, "
+      "time_embedding_size: 16}}, train: {{epochs: {}, batch_size: 8, learning_rate: 0.001}}, "
+      "strategies: [naive, retrain, pretrain, {{name: er, memory_size: 16}}, prompttpp]}}",
+      key, options.continual_epochs));
+  config["stream"] = YAML::Load(stream_yaml);
+  ExperimentPlan plan = plan_experiment(config, "bench tpp");
+  double true_nll = 0;
+  int64_t windows_with_truth = 0;
+  for (const auto& experience : plan.stream.experiences) {
+    auto found = experience.metadata.find("true_nll_per_event");
+    if (found == experience.metadata.end()) continue;
+    true_nll += std::stod(found->second);
+    ++windows_with_truth;
+  }
+  nlohmann::json rows = nlohmann::json::array();
+  for (size_t s = 0; s < plan.strategy_labels.size(); ++s) {
+    std::map<std::string, std::vector<double>> values;
+    for (int64_t seed = 0; seed < options.seeds; ++seed) {
+      plan.seed = static_cast<uint64_t>(seed);
+      plan.config["seed"] = seed;
+      RunControl control;
+      control.out_dir = fmt::format("{}/{}/seed-{}/{}", options.out_dir, key, seed,
+                                    plan.strategy_labels[s]);
+      control.progress = [](const std::string&, const std::string&) {};
+      std::fprintf(stderr, "bench tpp: %s, %s, seed %lld\n", key.c_str(),
+                   plan.strategy_labels[s].c_str(), static_cast<long long>(seed));
+      auto summary = run_strategy(plan, s, control.out_dir, control).summary;
+      values["acc"].push_back(summary.at("acc"));
+      values["bwt"].push_back(summary.at("bwt"));
+      values["forgetting"].push_back(summary.at("forgetting"));
+      values["last_window"].push_back(summary.at("matrix").back().back());
+      values["memory_bytes"].push_back(summary.at("memory").at("bytes"));
+      values["train_s"].push_back(summary.at("green").at("phases").at("train").at("wall_s"));
+      values["energy_kwh"].push_back(summary.at("green").at("energy_kwh"));
+    }
+    nlohmann::json metrics = nlohmann::json::object();
+    for (const auto& [name, list] : values) {
+      double mean = 0, variance = 0;
+      for (double value : list) mean += value / static_cast<double>(list.size());
+      for (double value : list) variance += (value - mean) * (value - mean);
+      metrics[name] = {{"mean", mean},
+                       {"std", list.size() > 1 ? std::sqrt(variance / (list.size() - 1)) : 0.0}};
+    }
+    rows.push_back({{"strategy", plan.strategy_labels[s]}, {"metrics", metrics}});
+  }
+  nlohmann::json result = {{"stream", key},
+                           {"title", plan.stream.name},
+                           {"windows", plan.stream.size()},
+                           {"rows", rows}};
+  if (windows_with_truth > 0) result["true_nll_per_event"] = true_nll / windows_with_truth;
+  return result;
+}
+
 }  // namespace
 
 nlohmann::json run_tpp_bench(const TppBenchOptions& given) {
@@ -112,6 +175,7 @@ nlohmann::json run_tpp_bench(const TppBenchOptions& given) {
     options.epochs = 1;
     options.max_events = 64;
     options.speed_steps = 2;
+    options.parts = {"quality", "speed"};
   }
   torch::set_num_threads(1);
   nlohmann::json result = {{"epochs", options.epochs},
@@ -121,6 +185,7 @@ nlohmann::json run_tpp_bench(const TppBenchOptions& given) {
                            {"evaluation_points", options.evaluation_points},
                            {"quality", nlohmann::json::array()}};
   Batch speed_batch;
+  if (!wants(options, "quality") && !wants(options, "speed")) datasets.clear();
   for (const auto& name : datasets) {
     auto file = options.data_dir + "/tpp/synth/" + name + ".npz";
     EVERGREEN_CHECK_INPUT(std::filesystem::exists(file), "{}: not found (give --data DIR)", file);
@@ -136,6 +201,7 @@ nlohmann::json run_tpp_bench(const TppBenchOptions& given) {
     experience.train = pad_sequences(train, length);
     experience.test = pad_sequences(test, length);
     if (speed_batch.empty()) speed_batch = experience.train;
+    if (!wants(options, "quality")) break;
 
     std::fprintf(stderr, "bench tpp: training NHP on %s ...\n", name.c_str());
     torch::manual_seed(0);
@@ -168,6 +234,25 @@ nlohmann::json run_tpp_bench(const TppBenchOptions& given) {
                                  {"train_seconds", seconds}});
   }
 
+  if (wants(options, "continual")) {
+    result["continual"] = nlohmann::json::array();
+    result["continual_epochs"] = options.continual_epochs;
+    result["seeds"] = options.seeds;
+    result["continual"].push_back(run_continual(
+        options, "hawkes",
+        "{name: regime_shifting_hawkes, types: 2, windows: 4, train_sequences: 32, "
+        "test_sequences: 16, horizon: 30, seed: 0}"));
+    auto events = options.data_dir + "/tpp/stackoverflow/event.txt";
+    auto times = options.data_dir + "/tpp/stackoverflow/time.txt";
+    if (std::filesystem::exists(events) && std::filesystem::exists(times))
+      result["continual"].push_back(run_continual(
+          options, "stackoverflow",
+          fmt::format("{{name: event_windows, path: '{}', time_path: '{}', windows: 4, "
+                      "max_events: 32}}",
+                      events, times)));
+  }
+  if (!wants(options, "speed")) return result;
+
   // Speed: training steps on hawkes1's training sequences, batch by batch, one thread.
   std::fprintf(stderr, "bench tpp: speed ...\n");
   torch::manual_seed(0);
@@ -199,32 +284,67 @@ nlohmann::json run_tpp_bench(const TppBenchOptions& given) {
 }
 
 std::string format_tpp_bench(const nlohmann::json& result) {
-  std::string text = fmt::format(
-      "NHP (hidden {}, batch {}, {} epochs, trapezoid integral with {} points per interval in "
-      "training, {} in evaluation); train on sequences 0-47, test on 56-63; NLL per event in "
-      "EasyTPP's convention (first event not scored, integral from the first to the last event)\n\n"
-      "| data set | NHP NLL/event | NHP (training grid) | true model | NHP - truth | train s |\n"
-      "|---|---|---|---|---|---|\n",
-      result.at("hidden_size").get<int64_t>(), result.at("batch_size").get<int64_t>(),
-      result.at("epochs").get<int64_t>(), result.at("integral_points").get<int64_t>(),
-      result.at("evaluation_points").get<int64_t>());
-  for (const auto& row : result.at("quality"))
-    text += fmt::format("| {} | {:.4f} | {:.4f} | {:.4f} | {:+.4f} | {:.1f} |\n",
-                        row.at("dataset").get<std::string>(),
-                        row.at("nhp_nll_per_event").get<double>(),
-                        row.at("nhp_nll_per_event_training_grid").get<double>(),
-                        row.at("true_nll_per_event").get<double>(),
-                        row.at("gap_to_truth").get<double>(), row.at("train_seconds").get<double>());
-  const auto& speed = result.at("speed");
-  text += fmt::format("\nSpeed (one thread, training): evergreen NHP {:.0f} events/s, peak RSS "
-                      "{:.0f} MB",
-                      speed.at("evergreen_events_per_s").get<double>(),
-                      speed.at("peak_rss_mb").get<double>());
-  if (speed.contains("python_events_per_s"))
-    text += fmt::format("; PyTorch reference {:.0f} events/s; ratio {:.2f}x",
-                        speed.at("python_events_per_s").get<double>(),
-                        speed.at("evergreen_over_python").get<double>());
-  text += "\nGoals: NHP within 0.005 nats/event of the truth on hawkes1 and poisson; >= 3x the "
+  std::string text;
+  if (!result.at("quality").empty()) {
+    text += fmt::format(
+        "NHP (hidden {}, batch {}, {} epochs, trapezoid integral with {} points per interval in "
+        "training, {} in evaluation); train on sequences 0-47, test on 56-63; NLL per event in "
+        "EasyTPP's convention (first event not scored, integral from the first to the last "
+        "event)\n\n"
+        "| data set | NHP NLL/event | NHP (training grid) | true model | NHP - truth | train s |\n"
+        "|---|---|---|---|---|---|\n",
+        result.at("hidden_size").get<int64_t>(), result.at("batch_size").get<int64_t>(),
+        result.at("epochs").get<int64_t>(), result.at("integral_points").get<int64_t>(),
+        result.at("evaluation_points").get<int64_t>());
+    for (const auto& row : result.at("quality"))
+      text += fmt::format("| {} | {:.4f} | {:.4f} | {:.4f} | {:+.4f} | {:.1f} |\n",
+                          row.at("dataset").get<std::string>(),
+                          row.at("nhp_nll_per_event").get<double>(),
+                          row.at("nhp_nll_per_event_training_grid").get<double>(),
+                          row.at("true_nll_per_event").get<double>(),
+                          row.at("gap_to_truth").get<double>(),
+                          row.at("train_seconds").get<double>());
+  }
+  if (result.contains("continual")) {
+    for (const auto& stream : result.at("continual")) {
+      text += fmt::format(
+          "\nContinual on {} ({} windows; AttNHP, {} epochs per window; mean ± std over {} "
+          "seeds){}\n\n| strategy | ACC (NLL/event) | BWT | forgetting | last window NLL | "
+          "memory KiB | train s | energy J |\n|---|---|---|---|---|---|---|---|\n",
+          stream.at("title").get<std::string>(), stream.at("windows").get<int64_t>(),
+          result.at("continual_epochs").get<int64_t>(), result.at("seeds").get<int64_t>(),
+          stream.contains("true_nll_per_event")
+              ? fmt::format("; true model's NLL/event averaged over the windows: {:.4f}",
+                            stream.at("true_nll_per_event").get<double>())
+              : std::string());
+      auto cell = [](const nlohmann::json& metrics, const char* name, double scale, int digits) {
+        return fmt::format("{:.{}f} ± {:.{}f}", metrics.at(name).at("mean").get<double>() * scale,
+                           digits, metrics.at(name).at("std").get<double>() * scale, digits);
+      };
+      for (const auto& row : stream.at("rows")) {
+        const auto& metrics = row.at("metrics");
+        text += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                            row.at("strategy").get<std::string>(), cell(metrics, "acc", 1, 4),
+                            cell(metrics, "bwt", 1, 4), cell(metrics, "forgetting", 1, 4),
+                            cell(metrics, "last_window", 1, 4),
+                            cell(metrics, "memory_bytes", 1.0 / 1024, 1),
+                            cell(metrics, "train_s", 1, 1), cell(metrics, "energy_kwh", 3.6e6, 1));
+      }
+    }
+  }
+  if (result.contains("speed")) {
+    const auto& speed = result.at("speed");
+    text += fmt::format("\nSpeed (one thread, training): evergreen NHP {:.0f} events/s, peak RSS "
+                        "{:.0f} MB",
+                        speed.at("evergreen_events_per_s").get<double>(),
+                        speed.at("peak_rss_mb").get<double>());
+    if (speed.contains("python_events_per_s"))
+      text += fmt::format("; PyTorch reference {:.0f} events/s; ratio {:.2f}x",
+                          speed.at("python_events_per_s").get<double>(),
+                          speed.at("evergreen_over_python").get<double>());
+    text += "\n";
+  }
+  text += "Goals: NHP within 0.005 nats/event of the truth on hawkes1 and poisson; >= 3x the "
           "Python reference and >= 33,000 events/s; peak RSS < 200 MB.\n";
   return text;
 }

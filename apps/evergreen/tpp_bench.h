@@ -19,6 +19,10 @@ struct TppBenchOptions {
   std::string python = "/usr/bin/python3";
   std::string python_script;          ///< bench/nhp_reference.py
   bool smoke = false;
+  int64_t seeds = 3;                  ///< continual part
+  int64_t continual_epochs = 3;
+  std::vector<std::string> parts = {"quality", "speed", "continual"};
+  std::string out_dir = "runs/bench-tpp";
 };
 
 /// Quality: NHP trained on sequences 0-47 of hawkes1, poisson and renewal, NLL per event on
