@@ -6,6 +6,7 @@
 #include <fstream>
 #include <random>
 
+#include "command_output.h"
 #include "evergreen/core/options.h"
 #include "evergreen/data/workload_streams.h"
 #include "evergreen/models/forecast/mlp_forecaster.h"
@@ -154,13 +155,7 @@ nlohmann::json run_python_reference(const Stream& stream, const OverheadBenchOpt
       "--memory-size {} --repeats {}",
       options.python, options.python_script, data_file, options.hidden_size, options.epochs,
       options.batch_size, options.memory_size, options.repeats);
-  std::string output;
-  if (FILE* pipe = popen(command.c_str(), "r")) {
-    char buffer[4096];
-    size_t count;
-    while ((count = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, count);
-    pclose(pipe);
-  }
+  std::string output = read_command_output(command);
   std::filesystem::remove(data_file);
   try {
     return nlohmann::json::parse(output);

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "command_output.h"
 #include "evergreen/core/error.h"
 #include "evergreen/data/tpp/event_sequences.h"
 #include "evergreen/data/tpp/event_streams.h"
@@ -89,13 +90,7 @@ nlohmann::json run_python(const TppBenchOptions& options, const Batch& batch, in
       "OMP_NUM_THREADS=1 {} '{}' --data '{}' --hidden {} --points {} --batch-size {} --steps {}",
       options.python, options.python_script, file, options.hidden_size, options.integral_points,
       options.batch_size, options.speed_steps);
-  std::string output;
-  if (FILE* pipe = popen(command.c_str(), "r")) {
-    char buffer[4096];
-    size_t count;
-    while ((count = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, count);
-    pclose(pipe);
-  }
+  std::string output = read_command_output(command);
   std::filesystem::remove(file);
   try {
     return nlohmann::json::parse(output);

@@ -238,18 +238,6 @@ Batch AttentiveNeuralHawkesImpl::forward(const Batch& batch) {
                {"event_integral", event_integral}};
 }
 
-torch::Tensor AttentiveNeuralHawkesImpl::loss(const Batch& batch, const Batch& outputs) {
-  return -outputs.at("log_likelihood").sum() / outputs.at("events").sum().clamp_min(1);
-}
-
-std::map<std::string, double> AttentiveNeuralHawkesImpl::evaluate(const Batch& batch) {
-  torch::NoGradGuard no_grad;
-  auto outputs = forward(batch);
-  double events = outputs.at("events").sum().item<double>();
-  double log_likelihood = outputs.at("log_likelihood").to(torch::kDouble).sum().item<double>();
-  return {{"nll_per_event", -log_likelihood / std::max(events, 1.0)}, {"events", events}};
-}
-
 int64_t AttentiveNeuralHawkesImpl::forward_macs_per_row() const {
   const int64_t hidden = options_.hidden_size(), inputs = options_.time_embedding_size() + hidden;
   const double length = mean_events_per_row_;

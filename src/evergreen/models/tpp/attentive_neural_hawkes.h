@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "evergreen/models/model.h"
+#include "evergreen/models/tpp/point_process_model.h"
 
 namespace evergreen {
 
@@ -62,20 +62,12 @@ struct AttentiveNeuralHawkesOptions {
 ///   model->set_prefix(0, prompt_keys, prompt_values);               // [1 or N, P, H] each
 ///   Batch prompted = model->forward(batch);
 ///   model->clear_prefix();
-class AttentiveNeuralHawkesImpl : public Model {
+class AttentiveNeuralHawkesImpl : public PointProcessModel {
  public:
   explicit AttentiveNeuralHawkesImpl(const AttentiveNeuralHawkesOptions& options);
 
   void prepare(const Stream& stream) override;
   Batch forward(const Batch& batch) override;
-  /// Negative log-likelihood per scored event.
-  torch::Tensor loss(const Batch& batch, const Batch& outputs) override;
-  torch::Tensor negative_log_likelihood(const Batch& batch, const Batch& outputs) override {
-    return -outputs.at("log_likelihood").sum();
-  }
-  /// nll_per_event (main metric, lower is better) and events.
-  std::map<std::string, double> evaluate(const Batch& batch) override;
-  MainMetric main_metric() const override { return {"nll_per_event", false}; }
   int64_t forward_macs_per_row() const override;
   int64_t hint_size() const override { return options_.hidden_size(); }
 

@@ -149,18 +149,6 @@ torch::Tensor NeuralHawkesImpl::run(const Batch& batch, torch::Tensor* log_likel
   return hidden_now;
 }
 
-torch::Tensor NeuralHawkesImpl::loss(const Batch& batch, const Batch& outputs) {
-  return -outputs.at("log_likelihood").sum() / outputs.at("events").sum().clamp_min(1);
-}
-
-std::map<std::string, double> NeuralHawkesImpl::evaluate(const Batch& batch) {
-  torch::NoGradGuard no_grad;
-  auto outputs = forward(batch);
-  double events = outputs.at("events").sum().item<double>();
-  double log_likelihood = outputs.at("log_likelihood").to(torch::kDouble).sum().item<double>();
-  return {{"nll_per_event", -log_likelihood / std::max(events, 1.0)}, {"events", events}};
-}
-
 int64_t NeuralHawkesImpl::forward_macs_per_row() const {
   const int64_t hidden = options_.hidden_size();
   // Per event: the fused gates, and the intensity read-out at every integral point.

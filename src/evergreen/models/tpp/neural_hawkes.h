@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "evergreen/models/model.h"
+#include "evergreen/models/tpp/point_process_model.h"
 
 namespace evergreen {
 
@@ -48,20 +48,12 @@ struct NeuralHawkesStates {
 /// Example:
 ///   NeuralHawkes model(NeuralHawkesOptions(/*num_types=*/2).hidden_size(16));
 ///   Batch out = model->forward(batch);   // out.at("log_likelihood")
-class NeuralHawkesImpl : public Model {
+class NeuralHawkesImpl : public PointProcessModel {
  public:
   explicit NeuralHawkesImpl(const NeuralHawkesOptions& options);
 
   void prepare(const Stream& stream) override;
   Batch forward(const Batch& batch) override;
-  /// Negative log-likelihood per scored event.
-  torch::Tensor loss(const Batch& batch, const Batch& outputs) override;
-  torch::Tensor negative_log_likelihood(const Batch& batch, const Batch& outputs) override {
-    return -outputs.at("log_likelihood").sum();
-  }
-  /// nll_per_event (main metric, lower is better) and events.
-  std::map<std::string, double> evaluate(const Batch& batch) override;
-  MainMetric main_metric() const override { return {"nll_per_event", false}; }
   int64_t forward_macs_per_row() const override;
   int64_t hint_size() const override { return options_.hidden_size(); }
 
