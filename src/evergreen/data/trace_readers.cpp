@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "evergreen/core/error.h"
+#include "evergreen/data/input_file.h"
 #include "evergreen/data/text_fields.h"
 
 namespace evergreen {
@@ -69,19 +70,6 @@ void check_choice(const std::string& reader, const std::string& key, const std::
                                fmt::join(choices, ", "), value));
 }
 
-void check_readable_file(const std::string& file) {
-  std::error_code error;
-  EVERGREEN_CHECK_INPUT(std::filesystem::exists(file, error), "{}: file not found", file);
-  EVERGREEN_CHECK_INPUT(!std::filesystem::is_directory(file, error),
-                        "{}: is a directory, expected a file", file);
-}
-
-std::ifstream open_text(const std::string& file) {
-  check_readable_file(file);
-  std::ifstream in(file, std::ios::binary);
-  EVERGREEN_CHECK_INPUT(in.good(), "{}: cannot open for reading", file);
-  return in;
-}
 
 std::string base_name(const std::string& file) {
   return std::filesystem::path(file).filename().string();
@@ -172,7 +160,7 @@ class AlibabaReader {
       : file_(std::move(file)), options_(options) {}
 
   Series read(TraceReadReport* report) {
-    std::ifstream in = open_text(file_);
+    std::ifstream in = open_input_file(file_);
     std::string line;
     std::vector<Field> fields;
     bool first_row = true;
@@ -499,7 +487,7 @@ void check_azure_header(const std::string& file, int64_t line_number,
 std::pair<int64_t, int64_t> add_azure_day(const std::string& file,
                                           const AzureFunctionsOptions& options,
                                           std::vector<int64_t>* minutes) {
-  std::ifstream in = open_text(file);
+  std::ifstream in = open_input_file(file);
   const std::array<const std::string*, kAzureNameFields> filters = {
       &options.owner(), &options.app(), &options.function(), &options.trigger()};
   std::string line;

@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "evergreen/core/error.h"
+#include "evergreen/data/input_file.h"
 #include "evergreen/data/text_fields.h"
 
 namespace evergreen {
@@ -34,17 +35,8 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
 
-void check_readable_file(const std::string& file) {
-  std::error_code error;
-  EVERGREEN_CHECK_INPUT(std::filesystem::exists(file, error), "{}: file not found", file);
-  EVERGREEN_CHECK_INPUT(!std::filesystem::is_directory(file, error),
-                        "{}: is a directory, expected a file", file);
-}
-
 std::string read_whole_file(const std::string& file) {
-  check_readable_file(file);
-  std::ifstream in(file, std::ios::binary);
-  EVERGREEN_CHECK_INPUT(in.good(), "{}: cannot open for reading", file);
+  std::ifstream in = open_input_file(file);
   std::string contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EVERGREEN_CHECK_INPUT(!in.bad(), "{}: read error", file);
   return contents;
