@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "evergreen/models/tpp/continuous_time_lstm.h"
 #include "evergreen/models/tpp/point_process_model.h"
 
 namespace evergreen {
@@ -20,30 +21,16 @@ struct NeuralHawkesOptions {
   TORCH_ARG(std::string, integral_rule) = "trapezoid";
 };
 
-/// The continuous-time LSTM state right after each event i (its update applied, no decay yet):
-/// enough to read the intensities at any time t > t_i with NeuralHawkesImpl::intensities, the
-/// offsets being t - t_i. All four are [N, L, H]; only positions with mask = 1 are meaningful.
-///
-/// Example:
-///   NeuralHawkesStates states = model->event_states(batch);
-///   auto at3 = [](const torch::Tensor& state) { return state.select(1, 3); };
-///   // lambda(t_3 + 0.5) for every sequence: [N, 1, K]
-///   auto lambdas = model->intensities(at3(states.cell), at3(states.cell_target),
-///                                     at3(states.decay), at3(states.output_gate),
-///                                     torch::full({n, 1}, 0.5));
-struct NeuralHawkesStates {
-  torch::Tensor cell;         ///< c_{i+1}: the cell the decay starts from
-  torch::Tensor cell_target;  ///< c_bar_{i+1}: the cell's limit as t - t_i grows
-  torch::Tensor decay;        ///< delta_{i+1} > 0
-  torch::Tensor output_gate;  ///< o_{i+1}
-};
-
 /// Reads "times" [N, L] (event times from the sequence's start, non-decreasing), "types" [N, L]
 /// (int64 in [0, K)) and "mask" [N, L] (1 for events, 0 for padding at the end). Writes
 /// "log_likelihood" [N] in EasyTPP's convention: sum over events i >= 2 of
 /// log lambda_{k_i}(t_i) - integral_{t_{i-1}}^{t_i} sum_k lambda_k(s) ds (the first event and the
 /// time after the last one are not scored), "events" [N] (scored events per sequence),
-/// "prediction" (= log_likelihood) and "hint" [N, H] (the state after the last event).
+/// "log_likelihood_full" [N] over [0, T] (every event scored, the integral from 0 to T, where T
+/// is the batch's optional "end_time" [N] or else the last event; the state before the first
+/// event is zero), "events_full" [N], "prediction" (= log_likelihood) and "hint" [N, H] (the
+/// state after the last event). The recurrence and the likelihood run in one fused kernel with a
+/// hand-written backward pass (continuous_time_lstm.h).
 ///
 /// Example:
 ///   NeuralHawkes model(NeuralHawkesOptions(/*num_types=*/2).hidden_size(16));
@@ -64,21 +51,25 @@ class NeuralHawkesImpl : public PointProcessModel {
                             const torch::Tensor& offsets);
 
   /// The state after every event, from the same recurrence as forward() (no likelihood is
-  /// computed). Used for next-event prediction (see tpp/thinning.h).
+  /// computed). Used for next-event prediction (see tpp/thinning.h). Example:
+  ///   NeuralHawkesStates states = model->event_states(batch);
+  ///   auto at3 = [](const torch::Tensor& state) { return state.select(1, 3); };
+  ///   // lambda(t_3 + 0.5) for every sequence: [N, 1, K]
+  ///   auto lambdas = model->intensities(at3(states.cell), at3(states.cell_target),
+  ///                                     at3(states.decay), at3(states.output_gate),
+  ///                                     torch::full({n, 1}, 0.5));
   NeuralHawkesStates event_states(const Batch& batch);
 
   const NeuralHawkesOptions& options() const { return options_; }
 
  private:
-  // The recurrence shared by forward() and event_states(), so the two can never disagree. Scores
-  // the log-likelihood into `log_likelihood` [N] when non-null, keeps the state after each event
-  // in `states` when non-null, and returns h after the last position [N, H].
-  torch::Tensor run(const Batch& batch, torch::Tensor* log_likelihood, NeuralHawkesStates* states);
+  ContinuousTimeLstmWeights weights(const Batch& batch);
 
   NeuralHawkesOptions options_;
   torch::nn::Embedding type_embedding_{nullptr};
   torch::nn::Linear gates_{nullptr};
   torch::nn::Linear intensity_{nullptr};
+  IntegralRule rule_;
   double mean_events_per_row_ = 1.0;  // for FLOP accounting
 };
 TORCH_MODULE(NeuralHawkes);
