@@ -3,10 +3,12 @@
 
 The same continuous-time LSTM (neural Hawkes process) as evergreen's `nhp`: fused gate layer,
 the same log-likelihood with a trapezoid integral, Adam, the same padded batches and steps,
-written as a PyTorch user would. Prints {"events_per_s", "steps", "events", "seconds"}.
+written as a PyTorch user would. Prints {"events_per_s", "steps", "events", "peak_rss_mb",
+"seconds"}.
 """
 import argparse
 import json
+import resource
 import struct
 import time
 
@@ -96,7 +98,9 @@ def main():
         loss.item()
         events += float(mask[index].sum())
     seconds = time.perf_counter() - start
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(json.dumps({"events_per_s": events / seconds, "steps": args.steps, "events": events,
+                      "peak_rss_mb": peak_rss_mb,
                       "seconds": seconds}))
 
 

@@ -77,9 +77,15 @@ void add_bench_command(CLI::App& app) {
   tpp->python_script = std::string(EVERGREEN_SOURCE_DIR) + "/bench/nhp_reference.py";
   auto tpp_json = std::make_shared<bool>(false);
   CLI::App* tpp_command = bench->add_subcommand(
-      "tpp", "Neural Hawkes process against the true models of the synthetic TPP sets, and its "
-             "training speed against a Python PyTorch reference");
-  tpp_command->add_option("--epochs", tpp->epochs, "training epochs")->capture_default_str();
+      "tpp", "NHP and AttNHP against the true models of the synthetic TPP sets, their training "
+             "speed against a Python PyTorch reference, and PromptTPP against continual "
+             "baselines on event streams");
+  tpp_command->add_option("--datasets", tpp->datasets, "synthetic sets of the quality part")
+      ->delimiter(',')
+      ->capture_default_str();
+  tpp_command->add_option("--epochs", tpp->epochs, "NHP training epochs")->capture_default_str();
+  tpp_command->add_option("--learning-rate", tpp->learning_rate, "Adam's learning rate")
+      ->capture_default_str();
   tpp_command->add_option("--batch-size", tpp->batch_size, "sequences per step")
       ->capture_default_str();
   tpp_command->add_option("--hidden-size", tpp->hidden_size, "NHP hidden units")
@@ -89,6 +95,14 @@ void add_bench_command(CLI::App& app) {
   tpp_command->add_option("--evaluation-points", tpp->evaluation_points,
                           "integral points per interval in evaluation")->capture_default_str();
   tpp_command->add_option("--max-events", tpp->max_events, "truncate sequences (0: all)")
+      ->capture_default_str();
+  tpp_command->add_option("--attnhp-epochs", tpp->attnhp_epochs, "AttNHP training epochs")
+      ->capture_default_str();
+  tpp_command->add_option("--attnhp-window", tpp->attnhp_window,
+                          "AttNHP learns and is scored on windows of this many events")
+      ->capture_default_str();
+  tpp_command->add_option("--attnhp-integral-points", tpp->attnhp_integral_points,
+                          "AttNHP integral points per interval in training")
       ->capture_default_str();
   tpp_command->add_option("--speed-steps", tpp->speed_steps, "training steps timed for speed")
       ->capture_default_str();
@@ -104,7 +118,7 @@ void add_bench_command(CLI::App& app) {
                           "epochs per window in the continual part")->capture_default_str();
   tpp_command->add_option("--out", tpp->out_dir, "per-run outputs of the continual part")
       ->capture_default_str();
-  tpp_command->add_flag("--smoke", tpp->smoke, "a quick version: hawkes1, 64 events, 1 epoch");
+  tpp_command->add_flag("--smoke", tpp->smoke, "a quick version: hawkes1, 64 events, 1 epoch, no continual part");
   tpp_command->add_flag("--json", *tpp_json, "print JSON instead of markdown");
   tpp_command->callback([tpp, tpp_json] {
     auto result = run_tpp_bench(*tpp);

@@ -4,16 +4,22 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
 
 namespace evergreen::cli {
 
 struct TppBenchOptions {
-  int64_t epochs = 20;
+  std::vector<std::string> datasets = {"hawkes1", "poisson", "renewal"};
+  int64_t epochs = 50;
+  double learning_rate = 3e-3;
   int64_t batch_size = 8;
   int64_t hidden_size = 32;
   int64_t integral_points = 20;       ///< training
   int64_t evaluation_points = 200;    ///< evaluation: a converged integral
   int64_t max_events = 0;             ///< truncate sequences (0: all 1,024 events)
+  int64_t attnhp_epochs = 10;
+  int64_t attnhp_window = 128;        ///< AttNHP learns on windows of this many events
+  int64_t attnhp_integral_points = 10;  ///< training
   int64_t speed_steps = 10;
   std::string data_dir;               ///< holds tpp/synth
   std::string python = "/usr/bin/python3";
@@ -25,9 +31,10 @@ struct TppBenchOptions {
   std::string out_dir = "runs/bench-tpp";
 };
 
-/// Quality: NHP trained on sequences 0-47 of hawkes1, poisson and renewal, NLL per event on
-/// sequences 56-63 (EasyTPP convention) next to the true model's. Speed: NHP training events/s
-/// through evergreen and in the Python reference, one thread.
+/// Quality: NHP and AttNHP trained on sequences 0-47 of hawkes1, poisson and renewal, NLL per
+/// event on sequences 56-63 (EasyTPP's convention and over [0, t_N]) next to the true model's and
+/// a Hawkes MLE. Speed: NHP and AttNHP training events/s and peak RSS, and the Python reference,
+/// one thread. Continual: Naive, Retrain, Pretrain, ER and PromptTPP on AttNHP over event streams.
 nlohmann::json run_tpp_bench(const TppBenchOptions& options);
 
 std::string format_tpp_bench(const nlohmann::json& result);
