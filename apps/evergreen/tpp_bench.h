@@ -17,7 +17,7 @@ struct TppBenchOptions {
   int64_t integral_points = 20;       ///< training
   int64_t evaluation_points = 200;    ///< evaluation: a converged integral
   int64_t max_events = 0;             ///< truncate sequences (0: all 1,024 events)
-  int64_t attnhp_epochs = 10;
+  int64_t attnhp_epochs = 30;
   int64_t attnhp_window = 128;        ///< AttNHP learns on windows of this many events
   int64_t attnhp_integral_points = 10;  ///< training
   int64_t speed_steps = 10;
