@@ -116,6 +116,9 @@ void add_bench_command(CLI::App& app) {
       ->capture_default_str();
   tpp_command->add_option("--continual-epochs", tpp->continual_epochs,
                           "epochs per window in the continual part")->capture_default_str();
+  tpp_command->add_option("--thinning-samples", tpp->thinning_samples,
+                          "thinning chains per next-event prediction (continual part)")
+      ->capture_default_str();
   tpp_command->add_option("--out", tpp->out_dir, "per-run outputs of the continual part")
       ->capture_default_str();
   tpp_command->add_flag("--smoke", tpp->smoke, "a quick version: hawkes1, 64 events, 1 epoch, no continual part");

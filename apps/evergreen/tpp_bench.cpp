@@ -20,6 +20,7 @@
 #include "evergreen/data/tpp/hawkes_fit.h"
 #include "evergreen/models/tpp/attentive_neural_hawkes.h"
 #include "evergreen/models/tpp/neural_hawkes.h"
+#include "evergreen/models/tpp/thinning.h"
 #include "evergreen/run/experiment.h"
 #include "evergreen/run/trainer.h"
 #include "evergreen/strategies/naive.h"
@@ -234,6 +235,7 @@ nlohmann::json run_continual(const TppBenchOptions& options, const std::string& 
   nlohmann::json rows = nlohmann::json::array();
   for (size_t s = 0; s < plan.strategy_labels.size(); ++s) {
     std::map<std::string, std::vector<double>> values;
+    nlohmann::json mean_matrix;  // R[j][i]: NLL per event on window i after training window j
     for (int64_t seed = 0; seed < options.seeds; ++seed) {
       plan.seed = static_cast<uint64_t>(seed);
       plan.config["seed"] = seed;
@@ -241,6 +243,18 @@ nlohmann::json run_continual(const TppBenchOptions& options, const std::string& 
       control.out_dir = fmt::format("{}/{}/seed-{}/{}", options.out_dir, key, seed,
                                     plan.strategy_labels[s]);
       control.progress = [](const std::string&, const std::string&) {};
+      // Next-event prediction on the last window's test sequences, by the model as it ends.
+      std::map<std::string, double> prediction;
+      control.after_experience = [&](Model& model, int64_t index) {
+        if (index + 1 != plan.stream.size()) return;
+        auto* point_process = dynamic_cast<PointProcessModel*>(&model);
+        if (point_process == nullptr) return;
+        auto generator = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(seed));
+        NextEventOptions next;
+        next.thinning(ThinningOptions().samples(options.thinning_samples));
+        prediction = next_event_metrics(*point_process, plan.stream.experiences[index].test,
+                                        generator, next);
+      };
       std::fprintf(stderr, "bench tpp: %s, %s, seed %lld\n", key.c_str(),
                    plan.strategy_labels[s].c_str(), static_cast<long long>(seed));
       auto summary = run_strategy(plan, s, control.out_dir, control).summary;
@@ -251,6 +265,14 @@ nlohmann::json run_continual(const TppBenchOptions& options, const std::string& 
       values["memory_bytes"].push_back(summary.at("memory").at("bytes"));
       values["train_s"].push_back(summary.at("green").at("phases").at("train").at("wall_s"));
       values["energy_kwh"].push_back(summary.at("green").at("energy_kwh"));
+      values["last_window_rmse"].push_back(prediction.at("rmse"));
+      values["last_window_type_accuracy"].push_back(prediction.at("type_accuracy"));
+      const auto& matrix = summary.at("matrix");
+      if (mean_matrix.is_null()) mean_matrix = matrix;
+      for (size_t j = 0; j < matrix.size(); ++j)
+        for (size_t i = 0; i < matrix[j].size(); ++i)
+          mean_matrix[j][i] = (seed == 0 ? 0.0 : mean_matrix[j][i].get<double>()) +
+                              matrix[j][i].get<double>() / static_cast<double>(options.seeds);
     }
     nlohmann::json metrics = nlohmann::json::object();
     for (const auto& [name, list] : values) {
@@ -260,10 +282,13 @@ nlohmann::json run_continual(const TppBenchOptions& options, const std::string& 
       metrics[name] = {{"mean", mean},
                        {"std", list.size() > 1 ? std::sqrt(variance / (list.size() - 1)) : 0.0}};
     }
-    rows.push_back({{"strategy", plan.strategy_labels[s]}, {"metrics", metrics}});
+    rows.push_back({{"strategy", plan.strategy_labels[s]},
+                    {"metrics", metrics},
+                    {"mean_matrix", mean_matrix}});
   }
   nlohmann::json result = {{"stream", key},
-                           {"title", plan.stream.name},
+                           {"title", key == "stackoverflow" ? "StackOverflow badges (tpp/stackoverflow)"
+                                                            : plan.stream.name},
                            {"windows", plan.stream.size()},
                            {"rows", rows}};
   if (windows_with_truth > 0) result["true_nll_per_event"] = true_nll / windows_with_truth;
@@ -397,6 +422,7 @@ nlohmann::json run_tpp_bench(const TppBenchOptions& given) {
   if (wants(options, "continual")) {
     result["continual"] = nlohmann::json::array();
     result["continual_epochs"] = options.continual_epochs;
+    result["thinning_samples"] = options.thinning_samples;
     result["seeds"] = options.seeds;
     result["continual"].push_back(run_continual(
         options, "hawkes",
@@ -459,26 +485,43 @@ std::string format_tpp_bench(const nlohmann::json& result) {
     for (const auto& stream : result.at("continual")) {
       text += fmt::format(
           "\nContinual on {} ({} windows; AttNHP, {} epochs per window; mean ± std over {} "
-          "seeds){}\n\n| strategy | ACC (NLL/event) | BWT | forgetting | last window NLL | "
-          "memory KiB | train s | energy J |\n|---|---|---|---|---|---|---|---|\n",
+          "seeds){}; last window's next event by thinning ({} chains)\n\n| strategy | ACC "
+          "(NLL/event) | BWT | forgetting | last window NLL | last window RMSE | last window type "
+          "accuracy | memory KiB | train s | energy J |\n|---|---|---|---|---|---|---|---|---|---|\n",
           stream.at("title").get<std::string>(), stream.at("windows").get<int64_t>(),
           result.at("continual_epochs").get<int64_t>(), result.at("seeds").get<int64_t>(),
           stream.contains("true_nll_per_event")
               ? fmt::format("; true model's NLL/event averaged over the windows: {:.4f}",
                             stream.at("true_nll_per_event").get<double>())
-              : std::string());
+              : std::string(),
+          result.at("thinning_samples").get<int64_t>());
       auto cell = [](const nlohmann::json& metrics, const char* name, double scale, int digits) {
         return fmt::format("{:.{}f} ± {:.{}f}", metrics.at(name).at("mean").get<double>() * scale,
                            digits, metrics.at(name).at("std").get<double>() * scale, digits);
       };
       for (const auto& row : stream.at("rows")) {
         const auto& metrics = row.at("metrics");
-        text += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+        text += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                             row.at("strategy").get<std::string>(), cell(metrics, "acc", 1, 4),
                             cell(metrics, "bwt", 1, 4), cell(metrics, "forgetting", 1, 4),
                             cell(metrics, "last_window", 1, 4),
+                            cell(metrics, "last_window_rmse", 1, 3),
+                            cell(metrics, "last_window_type_accuracy", 1, 3),
                             cell(metrics, "memory_bytes", 1.0 / 1024, 1),
                             cell(metrics, "train_s", 1, 1), cell(metrics, "energy_kwh", 3.6e6, 1));
+      }
+      // The last row of the mean NLL matrix: every window after training on all of them.
+      const int64_t windows = stream.at("windows").get<int64_t>();
+      text += "\nNLL per event on each window after the last one (mean over seeds):\n\n| strategy |";
+      for (int64_t i = 1; i <= windows; ++i) text += fmt::format(" window {} |", i);
+      text += "\n|---|";
+      for (int64_t i = 1; i <= windows; ++i) text += "---|";
+      text += "\n";
+      for (const auto& row : stream.at("rows")) {
+        text += "| " + row.at("strategy").get<std::string>() + " |";
+        for (const auto& value : row.at("mean_matrix").back())
+          text += fmt::format(" {:.4f} |", value.get<double>());
+        text += "\n";
       }
     }
   }

@@ -27,6 +27,7 @@ struct TppBenchOptions {
   bool smoke = false;
   int64_t seeds = 3;                  ///< continual part
   int64_t continual_epochs = 3;
+  int64_t thinning_samples = 20;      ///< thinning chains per prediction (continual part)
   std::vector<std::string> parts = {"quality", "speed", "continual"};
   std::string out_dir = "runs/bench-tpp";
 };
