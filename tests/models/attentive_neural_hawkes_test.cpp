@@ -194,6 +194,213 @@ TEST(AttentiveNeuralHawkes, PrefixIsUsedAndClearPrefixRestores) {
   EXPECT_THROW(model->set_prefix(0, torch::zeros({1, 5, 7}), torch::zeros({1, 5, 7})), InputError);
 }
 
+// Two sequences, the second padded, with the end of each observation window: A from 0.4 to
+// 2.75 (observed until 4.0), B from 0.0 to 1.2 (observed until its last event).
+Batch two_windows(torch::Dtype dtype, bool with_end_time) {
+  Batch batch{
+      {"times", torch::tensor({0.4, 1.0, 1.5, 2.75, 0.0, 0.3, 1.2, 1.2}, torch::kDouble)
+                    .to(dtype)
+                    .view({2, 4})},
+      {"types", torch::tensor({0, 2, 1, 2, 1, 1, 0, 0}, torch::kLong).view({2, 4})},
+      {"mask", torch::tensor({1, 1, 1, 1, 1, 1, 1, 0}, torch::kDouble).to(dtype).view({2, 4})}};
+  if (with_end_time) batch.set("end_time", torch::tensor({4.0, 1.2}, torch::kDouble).to(dtype));
+  return batch;
+}
+
+// An AttNHP whose read-out ignores the state: lambda_k(t) = softplus(b_k) at every time.
+AttentiveNeuralHawkes constant_rate_model(const std::vector<double>& biases) {
+  AttentiveNeuralHawkes model(small_options(static_cast<int64_t>(biases.size())));
+  model->to(torch::kDouble);
+  torch::NoGradGuard no_grad;
+  model->named_parameters()["intensity.weight"].zero_();
+  model->named_parameters()["intensity.bias"].copy_(torch::tensor(biases, torch::kDouble));
+  return model;
+}
+
+double softplus(double x) { return std::log1p(std::exp(x)); }
+
+// Constant intensities: both conventions in closed form, N log-intensities minus T times the
+// total rate over [0, T], and EasyTPP's from the first to the last event without the first.
+TEST(AttentiveNeuralHawkes, FullLikelihoodOfConstantIntensitiesIsClosedForm) {
+  torch::manual_seed(11);
+  const std::vector<double> biases = {0.3, -1.2, 0.8};
+  AttentiveNeuralHawkes model = constant_rate_model(biases);
+  double total = 0;
+  for (double bias : biases) total += softplus(bias);
+  auto log_rate = [&](int64_t type) { return std::log(softplus(biases[type])); };
+  // Sequence A: types 0, 2, 1, 2 at 0.4 ... 2.75; B: types 1, 1, 0 at 0.0 ... 1.2.
+  const double a_events = log_rate(0) + 2 * log_rate(2) + log_rate(1);
+  const double b_events = 2 * log_rate(1) + log_rate(0);
+  torch::NoGradGuard no_grad;
+  for (bool with_end_time : {false, true}) {
+    auto out = model->forward(two_windows(torch::kDouble, with_end_time));
+    const double a_end = with_end_time ? 4.0 : 2.75;
+    EXPECT_NEAR(out.at("log_likelihood_full")[0].item<double>(), a_events - a_end * total, 1e-10);
+    EXPECT_NEAR(out.at("log_likelihood_full")[1].item<double>(), b_events - 1.2 * total, 1e-10);
+    EXPECT_NEAR(out.at("log_likelihood")[0].item<double>(),
+                a_events - log_rate(0) - (2.75 - 0.4) * total, 1e-10);
+    EXPECT_NEAR(out.at("log_likelihood")[1].item<double>(), b_events - log_rate(1) - 1.2 * total,
+                1e-10);
+    EXPECT_DOUBLE_EQ(out.at("events_full")[0].item<double>(), 4.0);
+    EXPECT_DOUBLE_EQ(out.at("events_full")[1].item<double>(), 3.0);
+    EXPECT_DOUBLE_EQ(out.at("events")[1].item<double>(), 2.0);
+    // The difference is the first event's term and the tail's integral.
+    auto difference = out.at("log_likelihood_full") - out.at("log_likelihood");
+    EXPECT_NEAR(difference[0].item<double>(), log_rate(0) - 0.4 * total - (a_end - 2.75) * total,
+                1e-10);
+    auto metrics = model->evaluate(two_windows(torch::kDouble, with_end_time));
+    EXPECT_NEAR(metrics.at("nll_per_event_full"),
+                -(a_events - a_end * total + b_events - 1.2 * total) / 7, 1e-10);
+    EXPECT_DOUBLE_EQ(metrics.at("events_full"), 7.0);
+  }
+}
+
+// Any intensity: the full likelihood adds to EasyTPP's the first event's term with an empty
+// history (the prefix only) and the tail, both recomputed here from intensities() with Simpson's
+// rule on 2,000 intervals, against the model's 200 trapezoid points.
+TEST(AttentiveNeuralHawkes, FullLikelihoodAddsTheFirstEventAndTheTail) {
+  torch::manual_seed(12);
+  AttentiveNeuralHawkes model(small_options(3).integral_points(200));
+  model->to(torch::kDouble);
+  model->set_prefix(0, torch::randn({1, 2, 8}, torch::kDouble),
+                    torch::randn({1, 2, 8}, torch::kDouble));
+  torch::NoGradGuard no_grad;
+  Batch batch = two_windows(torch::kDouble, /*with_end_time=*/true);
+  auto out = model->forward(batch);
+  auto history = model->encode_history(batch);
+  // Simpson's rule for the total intensity over `span` after `position` of sequence `row`.
+  auto integral_after = [&](int64_t row, int64_t position, double span) {
+    const int64_t intervals = 2000;
+    auto offsets = torch::linspace(0, span, intervals + 1, torch::kDouble).view({1, -1});
+    auto total =
+        model->intensities(history, torch::tensor({row}), torch::tensor({position}), offsets)
+            .sum(2)
+            .view({-1});
+    auto weights = torch::full({intervals + 1}, 2.0, torch::kDouble);
+    weights.slice(0, 1, intervals, 2).fill_(4.0);
+    weights[0] = weights[intervals] = 1.0;
+    return (total * weights).sum().item<double>() * span / (3.0 * intervals);
+  };
+  const double first_time[] = {0.4, 0.0}, last_time[] = {2.75, 1.2}, end_time[] = {4.0, 1.2};
+  const int64_t first_type[] = {0, 1}, lengths[] = {4, 3};
+  for (int64_t row = 0; row < 2; ++row) {
+    auto at_first = model->intensities(history, torch::tensor({row}), torch::tensor({-1L}),
+                                       torch::full({1, 1}, first_time[row], torch::kDouble));
+    double first_term = std::log(at_first[0][0][first_type[row]].item<double>()) -
+                        integral_after(row, -1, first_time[row]);
+    double tail = integral_after(row, lengths[row] - 1, end_time[row] - last_time[row]);
+    double difference =
+        (out.at("log_likelihood_full")[row] - out.at("log_likelihood")[row]).item<double>();
+    EXPECT_NEAR(difference, first_term - tail, 1e-5) << "row " << row;
+    if (row == 0) EXPECT_GT(tail, 0.1);  // not vacuous
+  }
+}
+
+// end_time lengthens the integral by the tail and leaves EasyTPP's likelihood alone; an end
+// before the last event is an input error.
+TEST(AttentiveNeuralHawkes, EndTimeEnlargesTheIntegral) {
+  torch::manual_seed(13);
+  AttentiveNeuralHawkes model(small_options(3));
+  torch::NoGradGuard no_grad;
+  auto without = model->forward(two_windows(torch::kFloat, false));
+  auto with = model->forward(two_windows(torch::kFloat, true));
+  EXPECT_TRUE(torch::equal(with.at("log_likelihood"), without.at("log_likelihood")));
+  EXPECT_LT(with.at("log_likelihood_full")[0].item<double>(),
+            without.at("log_likelihood_full")[0].item<double>() - 0.1);
+  // B ends at its last event: no tail.
+  EXPECT_NEAR(with.at("log_likelihood_full")[1].item<double>(),
+              without.at("log_likelihood_full")[1].item<double>(), 1e-6);
+  // A later end adds more.
+  Batch later = two_windows(torch::kFloat, true);
+  later.set("end_time", torch::tensor({5.0f, 1.2f}));
+  EXPECT_LT(model->forward(later).at("log_likelihood_full")[0].item<double>(),
+            with.at("log_likelihood_full")[0].item<double>());
+  Batch early = two_windows(torch::kFloat, true);
+  early.set("end_time", torch::tensor({2.5f, 1.2f}));
+  EXPECT_THROW(model->forward(early), InputError);
+  early.set("end_time", torch::tensor({4.0f}));
+  EXPECT_THROW(model->forward(early), InputError);
+}
+
+// Blocks of one interval (or one event, one tail) give what one block gives: outputs, the
+// gradients and the intensities at arbitrary queries.
+TEST(AttentiveNeuralHawkes, BlockedAndUnblockedAgree) {
+  Batch batch{
+      {"times", torch::tensor({0.2f, 0.5f, 1.5f, 2.0f, 2.2f, 3.1f, 0.0f, 0.3f, 0.9f, 0.9f, 0.9f,
+                               0.9f, 0.1f, 2.0f, 2.0f, 2.0f, 2.0f, 2.0f})
+                    .view({3, 6})},
+      {"types", torch::tensor({0, 1, 1, 0, 2, 1, 1, 1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0}, torch::kLong)
+                    .view({3, 6})},
+      {"mask", torch::tensor({1.f, 1.f, 1.f, 1.f, 1.f, 1.f, 1.f, 1.f, 1.f, 0.f, 0.f, 0.f, 1.f, 1.f,
+                              0.f, 0.f, 0.f, 0.f})
+                   .view({3, 6})},
+      {"end_time", torch::tensor({3.5f, 1.4f, 2.0f})}};
+  struct Run {
+    Batch out;
+    torch::Tensor gradients, mean, lambdas;
+  };
+  auto run = [&](int64_t block_scores) {
+    torch::manual_seed(14);
+    AttentiveNeuralHawkes model(small_options(3).block_scores(block_scores));
+    model->set_prefix(1, torch::randn({3, 2, 8}), torch::randn({3, 2, 8}));
+    FlatParameters parameters(*model);
+    parameters.zero_gradients();
+    Run result;
+    result.out = model->forward(batch);
+    (-result.out.at("log_likelihood_full").sum() - result.out.at("log_likelihood").sum())
+        .backward();
+    result.gradients = parameters.gradients().clone();
+    torch::NoGradGuard no_grad;
+    result.mean = model->layer_input_mean(batch, 1);
+    auto history = model->encode_history(batch);
+    result.lambdas = model->intensities(history, torch::tensor({2L, 0L, 1L, 0L}),
+                                        torch::tensor({1L, 5L, -1L, 2L}), torch::rand({4, 30}) * 2);
+    return result;
+  };
+  Run whole = run(int64_t{1} << 40), blocked = run(1);
+  for (const char* key :
+       {"log_likelihood", "log_likelihood_full", "event_log_intensity", "event_integral", "hint"}) {
+    EXPECT_TRUE(torch::allclose(blocked.out.at(key), whole.out.at(key), 1e-6, 1e-6)) << key;
+  }
+  EXPECT_TRUE(torch::allclose(blocked.gradients, whole.gradients, 1e-6, 1e-6));
+  EXPECT_TRUE(torch::allclose(blocked.mean, whole.mean, 1e-6, 1e-6));
+  EXPECT_TRUE(torch::allclose(blocked.lambdas, whole.lambdas, 1e-6, 1e-6));
+}
+
+// intensities() at position i and offset t_{i+1} - t_i is the intensity forward() scores event
+// i + 1 with, for every sequence, padding included, and with the prompts the provider sets.
+TEST(AttentiveNeuralHawkes, IntensitiesReproduceForwardAtEventTimes) {
+  torch::manual_seed(15);
+  AttentiveNeuralHawkes model(small_options(3));
+  model->to(torch::kDouble);
+  auto prompt = torch::randn({2, 3, 8}, torch::kDouble);
+  int64_t provided = 0;
+  model->set_prompt_provider([&](AttentiveNeuralHawkesImpl& attentive, const Batch& batch) {
+    ++provided;
+    attentive.set_prefix(0, prompt * batch.at("times").select(1, 1).view({2, 1, 1}), prompt);
+  });
+  Batch batch = two_windows(torch::kDouble, false);
+  torch::NoGradGuard no_grad;
+  auto out = model->forward(batch);
+  model->clear_prefix();  // encode_history must set it again
+  auto history = model->encode_history(batch);
+  EXPECT_EQ(provided, 2);
+  auto rows = torch::tensor({0L, 0L, 0L, 1L, 1L});
+  auto positions = torch::tensor({0L, 1L, 2L, 0L, 1L});
+  const auto& times = batch.at("times");
+  auto gaps = (times.index({rows, positions + 1}) - times.index({rows, positions})).view({5, 1});
+  auto lambdas = model->intensities(history, rows, positions, gaps).squeeze(1);  // [5, K]
+  auto types = batch.at("types").index({rows, positions + 1});
+  auto scored = out.at("event_log_intensity").index({rows, positions + 1});
+  EXPECT_TRUE(
+      torch::allclose(lambdas.gather(1, types.unsqueeze(1)).squeeze(1), scored.exp(), 1e-5, 1e-10));
+  EXPECT_THROW(
+      model->intensities(history, torch::tensor({1L}), torch::tensor({3L}), gaps.slice(0, 0, 1)),
+      InputError);
+  model->set_prompt_provider({});
+  model->clear_prefix();
+}
+
 TEST(AttentiveNeuralHawkes, TrainingLowersTheNll) {
   // Unmarked events at rate 2 (gaps 0.5 exactly): the best constant-rate model has
   // NLL per event = 1 - log(2) = 0.307.

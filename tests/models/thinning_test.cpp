@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "evergreen/core/error.h"
+#include "evergreen/models/tpp/attentive_neural_hawkes.h"
 #include "evergreen/models/tpp/neural_hawkes.h"
 
 namespace evergreen {
@@ -243,6 +244,88 @@ TEST(NeuralHawkesThinning, MetricsSkipPaddingAndFirstEvents) {
   // The largest intensity is type 0; four of the five targets are type 0.
   EXPECT_DOUBLE_EQ(metrics.at("type_accuracy"), 4.0 / 5.0);
   EXPECT_TRUE(std::isfinite(metrics.at("rmse")));
+}
+
+// An AttNHP with the read-out weight zeroed has constant intensities softplus(b_k).
+AttentiveNeuralHawkes constant_rate_attentive(const std::vector<double>& biases) {
+  AttentiveNeuralHawkes model(AttentiveNeuralHawkesOptions(static_cast<int64_t>(biases.size()))
+                                  .hidden_size(8)
+                                  .time_embedding_size(6));
+  model->to(torch::kDouble);
+  torch::NoGradGuard no_grad;
+  model->named_parameters()["intensity.weight"].zero_();
+  model->named_parameters()["intensity.bias"].copy_(torch::tensor(biases, torch::kDouble));
+  return model;
+}
+
+// The same checks as for NHP: every history predicts a gap of 1 / sum_k lambda_k (within the
+// sampling error) and the type of the largest intensity.
+TEST(AttentiveNeuralHawkesThinning, ZeroReadOutPredictsTheConstantRateGap) {
+  torch::manual_seed(25);
+  std::vector<double> biases = {0.3, -1.2, 0.8};
+  AttentiveNeuralHawkes model = constant_rate_attentive(biases);
+  double total = 0;
+  for (double bias : biases) total += std::log1p(std::exp(bias));
+  const double expected = 1.0 / total;
+
+  std::vector<double> times = {0.0, 0.3, 1.4, 1.5, 2.6, 2.9};
+  std::vector<int64_t> types = {2, 2, 0, 1, 2, 0};
+  Batch batch = one_sequence(times, types);
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(26);
+  auto intensities_after = history_intensities(*model, batch);
+  for (int64_t position = 0; position < 6; ++position) {
+    IntensityFunction intensity_at = [&](const torch::Tensor& offsets) {
+      return intensities_after(torch::tensor({0L}), torch::tensor({position}), offsets);
+    };
+    auto prediction = thinning_predict(intensity_at, 1, generator, ThinningOptions().samples(2000));
+    EXPECT_NEAR(prediction.offset[0].item<double>(), expected, 5 * expected / std::sqrt(2000.0));
+    EXPECT_EQ(prediction.type[0].item<int64_t>(), 2);
+  }
+
+  auto options = NextEventOptions().thinning(ThinningOptions().samples(2000)).block_size(2);
+  auto metrics = next_event_metrics(*model, batch, generator, options);
+  double squared = 0, correct = 0;
+  for (size_t i = 1; i < times.size(); ++i) {
+    squared += std::pow(times[i] - times[i - 1] - expected, 2);
+    correct += types[i] == 2 ? 1 : 0;
+  }
+  EXPECT_NEAR(metrics.at("rmse"), std::sqrt(squared / 5), 0.02);
+  EXPECT_DOUBLE_EQ(metrics.at("type_accuracy"), correct / 5);
+  EXPECT_DOUBLE_EQ(metrics.at("events"), 5.0);
+  EXPECT_DOUBLE_EQ(metrics.at("censored_fraction"), 0.0);
+}
+
+// history_intensities reads each model through its own pass: for NHP the states after each
+// event, for AttNHP the intensities forward() scores the next event with.
+TEST(AttentiveNeuralHawkesThinning, HistoryIntensitiesMatchTheModels) {
+  torch::manual_seed(27);
+  Batch batch{
+      {"times",
+       torch::tensor({0.0, 0.5, 0.9, 0.9, 0.2, 2.0, 2.5, 3.0}, torch::kDouble).view({2, 4})},
+      {"types", torch::tensor({0, 1, 0, 0, 1, 0, 1, 0}, torch::kLong).view({2, 4})},
+      {"mask",
+       torch::tensor({1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0}, torch::kDouble).view({2, 4})}};
+  auto rows = torch::tensor({1L, 0L, 1L, 0L}), positions = torch::tensor({2L, 1L, 0L, 0L});
+  const auto& times = batch.at("times");
+  auto gaps = (times.index({rows, positions + 1}) - times.index({rows, positions})).view({4, 1});
+  torch::NoGradGuard no_grad;
+
+  AttentiveNeuralHawkes attentive(
+      AttentiveNeuralHawkesOptions(2).hidden_size(8).time_embedding_size(6));
+  attentive->to(torch::kDouble);
+  auto lambdas = history_intensities(*attentive, batch)(rows, positions, gaps).squeeze(1);
+  auto types = batch.at("types").index({rows, positions + 1});
+  auto scored = attentive->forward(batch).at("event_log_intensity").index({rows, positions + 1});
+  EXPECT_TRUE(torch::allclose(lambdas.gather(1, types.unsqueeze(1)).squeeze(1), scored.exp(), 1e-10,
+                              1e-12));
+
+  NeuralHawkes neural(NeuralHawkesOptions(2).hidden_size(5));
+  neural->to(torch::kDouble);
+  auto states = neural->event_states(batch);
+  auto pick = [&](const torch::Tensor& state) { return state.index({rows, positions}); };
+  auto expected = neural->intensities(pick(states.cell), pick(states.cell_target),
+                                      pick(states.decay), pick(states.output_gate), gaps);
+  EXPECT_TRUE(torch::equal(history_intensities(*neural, batch)(rows, positions, gaps), expected));
 }
 
 }  // namespace

@@ -84,7 +84,10 @@ std::shared_ptr<Model> make_attentive_neural_hawkes(Options& options, const Stre
           .num_layers(read_positive(options, "layers", 2, "attention layers"))
           .num_heads(read_positive(options, "heads", 2, "attention heads"))
           .integral_points(points)
-          .integral_rule(rule));
+          .integral_rule(rule)
+          .block_scores(read_positive(options, "block_scores", int64_t{1} << 16,
+                                      "attention scores per block (memory bound; results do "
+                                      "not depend on it)")));
 }
 
 }  // namespace

@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <vector>
 
 #include "evergreen/core/error.h"
+#include "evergreen/models/tpp/attentive_neural_hawkes.h"
+#include "evergreen/models/tpp/neural_hawkes.h"
 
 namespace evergreen {
 namespace {
@@ -106,7 +109,34 @@ NextEventPrediction thinning_predict(const IntensityFunction& intensity_at, int6
   return prediction;
 }
 
-std::map<std::string, double> next_event_metrics(NeuralHawkesImpl& model, const Batch& batch,
+HistoryIntensityFunction history_intensities(PointProcessModel& model, const Batch& batch) {
+  if (auto* neural_hawkes = dynamic_cast<NeuralHawkesImpl*>(&model)) {
+    // The continuous-time LSTM's state after every event decays in closed form to any later time.
+    auto states = std::make_shared<NeuralHawkesStates>(neural_hawkes->event_states(batch));
+    return [neural_hawkes, states](const torch::Tensor& rows, const torch::Tensor& positions,
+                                   const torch::Tensor& offsets) {
+      EVERGREEN_CHECK_INPUT((positions >= 0).all().item<bool>(),
+                            "next-event prediction: NHP positions must be >= 0");
+      auto pick = [&](const torch::Tensor& state) { return state.index({rows, positions}); };
+      auto cell = pick(states->cell);
+      return neural_hawkes->intensities(cell, pick(states->cell_target), pick(states->decay),
+                                        pick(states->output_gate), offsets.to(cell.dtype()));
+    };
+  }
+  if (auto* attentive = dynamic_cast<AttentiveNeuralHawkesImpl*>(&model)) {
+    auto history = std::make_shared<AttentiveNeuralHawkesHistory>(attentive->encode_history(batch));
+    return [attentive, history](const torch::Tensor& rows, const torch::Tensor& positions,
+                                const torch::Tensor& offsets) {
+      return attentive->intensities(*history, rows, positions, offsets);
+    };
+  }
+  EVERGREEN_CHECK_INPUT(false,
+                        "next-event prediction: the model is neither an NHP nor an AttNHP, so "
+                        "its intensities after a history cannot be read");
+  return {};
+}
+
+std::map<std::string, double> next_event_metrics(PointProcessModel& model, const Batch& batch,
                                                  torch::Generator& generator,
                                                  const NextEventOptions& options) {
   for (const char* key : {"times", "types", "mask"}) {
@@ -125,7 +155,7 @@ std::map<std::string, double> next_event_metrics(NeuralHawkesImpl& model, const 
             {"censored_fraction", nan},
             {"look_ahead", options.thinning().look_ahead()}};
   }
-  // Every event i >= 1 is a target; its history ends at i - 1, whose state predicts it.
+  // Every event i >= 1 is a target; its history ends at i - 1.
   auto pairs = mask.slice(1, 1).nonzero();  // [M, 2]: row and i - 1
   const int64_t targets = pairs.size(0);
   ThinningOptions thinning = options.thinning();
@@ -144,21 +174,14 @@ std::map<std::string, double> next_event_metrics(NeuralHawkesImpl& model, const 
     if (mean_gap > 0) thinning.look_ahead(options.look_ahead_gaps() * mean_gap);
   }
 
-  NeuralHawkesStates states = model.event_states(batch);  // one pass for all histories
-  auto pick = [&](const torch::Tensor& state) { return state.index({rows, previous}); };
-  auto cell = pick(states.cell), cell_target = pick(states.cell_target);
-  auto decay = pick(states.decay), output_gate = pick(states.output_gate);
-
+  HistoryIntensityFunction intensities_after = history_intensities(model, batch);  // one pass
   std::vector<torch::Tensor> offsets, types;
   double censored = 0;
   for (int64_t begin = 0; begin < targets; begin += options.block_size()) {
     const int64_t end = std::min(targets, begin + options.block_size());
-    auto block = [&](const torch::Tensor& state) { return state.slice(0, begin, end); };
-    auto block_cell = block(cell), block_target = block(cell_target);
-    auto block_decay = block(decay), block_output = block(output_gate);
+    auto block_rows = rows.slice(0, begin, end), block_positions = previous.slice(0, begin, end);
     IntensityFunction intensity_at = [&](const torch::Tensor& offsets_after_last) {
-      return model.intensities(block_cell, block_target, block_decay, block_output,
-                               offsets_after_last.to(block_cell.dtype()));
+      return intensities_after(block_rows, block_positions, offsets_after_last);
     };
     auto prediction = thinning_predict(intensity_at, end - begin, generator, thinning);
     offsets.push_back(prediction.offset);

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "evergreen/core/batch.h"
-#include "evergreen/models/tpp/neural_hawkes.h"
+#include "evergreen/models/tpp/point_process_model.h"
 
 namespace evergreen {
 
@@ -92,18 +92,34 @@ struct NextEventOptions {
   TORCH_ARG(int64_t, block_size) = 64;
 };
 
-/// Next-event prediction metrics of an NHP on a batch ("times", "types", "mask" as the model
-/// reads them): for every event i >= 1 of every sequence, the history is the events before i and
-/// the prediction is made from the state after event i - 1 (one pass of the recurrence). Returns
-/// "rmse" (of the predicted against the true inter-event time t_i - t_{i-1}), "type_accuracy",
-/// "events" (predictions made), "censored_fraction" (of all chains) and "look_ahead" (the window
-/// used).
+/// Intensities of a batch's sequences after a given history: (rows [M], positions [M], offsets
+/// [M, G]) -> lambda_k [M, G, K] at times t_{positions[m]} + offsets[m, g] of sequence rows[m],
+/// the history being that sequence's events 0..positions[m] (later events unseen). int64 rows
+/// and positions; offsets >= 0.
+using HistoryIntensityFunction = std::function<torch::Tensor(
+    const torch::Tensor& rows, const torch::Tensor& positions, const torch::Tensor& offsets)>;
+
+/// The HistoryIntensityFunction of `model` on `batch` ("times", "types", "mask" as the model
+/// reads them), after one pass over the batch's events: for an NHP the state after every event
+/// (NeuralHawkesImpl::event_states, read by NeuralHawkesImpl::intensities), for an AttNHP every
+/// layer's keys and values (AttentiveNeuralHawkesImpl::encode_history, read by
+/// AttentiveNeuralHawkesImpl::intensities; the prompt provider runs first, so the prediction sees
+/// the prompts forward() would). The function keeps `model` and the pass's tensors. Throws
+/// InputError for other models.
+HistoryIntensityFunction history_intensities(PointProcessModel& model, const Batch& batch);
+
+/// Next-event prediction metrics of an NHP or an AttNHP on a batch ("times", "types", "mask" as
+/// the model reads them): for every event i >= 1 of every sequence, the history is the events
+/// before i and the prediction is made after event i - 1 (from one pass over the batch, see
+/// history_intensities). Returns "rmse" (of the predicted against the true inter-event time
+/// t_i - t_{i-1}), "type_accuracy", "events" (predictions made), "censored_fraction" (of all
+/// chains) and "look_ahead" (the window used).
 ///
 /// Example:
 ///   auto generator = at::make_generator<at::CPUGeneratorImpl>(0);
 ///   auto metrics = next_event_metrics(*model, test_batch, generator, NextEventOptions());
 ///   // metrics.at("rmse"), metrics.at("type_accuracy")
-std::map<std::string, double> next_event_metrics(NeuralHawkesImpl& model, const Batch& batch,
+std::map<std::string, double> next_event_metrics(PointProcessModel& model, const Batch& batch,
                                                  torch::Generator& generator,
                                                  const NextEventOptions& options);
 
