@@ -7,6 +7,7 @@
 #include "evergreen/autoscaling/scaling_policy.h"
 #include "evergreen/autoscaling/scaling_report.h"
 #include "evergreen/core/atomic_file.h"
+#include "evergreen/core/threads.h"
 #include "evergreen/models/model.h"
 #include "evergreen/run/experiment.h"
 
@@ -356,7 +357,7 @@ nlohmann::json run_autoscaling_bench(const AutoscalingBenchOptions& given) {
     options.memory_fractions = {0.05};
     options.epochs = 2;
   }
-  torch::set_num_threads(1);
+  set_thread_count(1);
   ensure_writable_directory(options.out_dir);
   nlohmann::json result = {{"seeds", options.seeds},
                            {"epochs", options.epochs},

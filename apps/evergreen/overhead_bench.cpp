@@ -8,6 +8,7 @@
 
 #include "command_output.h"
 #include "evergreen/core/options.h"
+#include "evergreen/core/threads.h"
 #include "evergreen/data/workload_streams.h"
 #include "evergreen/models/forecast/mlp_forecaster.h"
 #include "evergreen/run/trainer.h"
@@ -167,7 +168,7 @@ nlohmann::json run_python_reference(const Stream& stream, const OverheadBenchOpt
 }  // namespace
 
 nlohmann::json run_overhead_bench(const OverheadBenchOptions& options) {
-  torch::set_num_threads(1);
+  set_thread_count(1);
   Options stream_options(YAML::Node(YAML::NodeType::Map), "stream");
   Stream stream = make_synthetic_workload_stream(stream_options);
   nlohmann::json result = {{"threads", 1},

@@ -14,6 +14,7 @@
 
 #include "command_output.h"
 #include "evergreen/core/error.h"
+#include "evergreen/core/threads.h"
 #include "evergreen/data/tpp/event_sequences.h"
 #include "evergreen/data/tpp/event_streams.h"
 #include "evergreen/data/tpp/hawkes.h"
@@ -313,7 +314,7 @@ nlohmann::json run_tpp_bench(const TppBenchOptions& given) {
     options.speed_steps = 2;
     options.parts = {"quality", "speed"};
   }
-  torch::set_num_threads(1);
+  set_thread_count(1);
   nlohmann::json result = {{"epochs", options.epochs},
                            {"learning_rate", options.learning_rate},
                            {"attnhp_epochs", options.attnhp_epochs},

@@ -418,8 +418,9 @@ TEST(AttentiveNeuralHawkes, TrainingLowersTheNll) {
     adam.step();
   }
   double after = model->evaluate(batch).at("nll_per_event");
-  EXPECT_LT(after, before - 0.1);
-  EXPECT_LT(after, 1.0 - std::log(2.0) + 0.1);
+  // The gaps are deterministic, so a model that reads its history beats every constant rate.
+  EXPECT_LT(after, before - 0.05);
+  EXPECT_LT(after, 1.0 - std::log(2.0));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "evergreen/core/atomic_file.h"
 #include "evergreen/core/options.h"
+#include "evergreen/core/threads.h"
 #include "evergreen/data/stream_registry.h"
 #include "evergreen/eval/continual_metrics.h"
 #include "evergreen/green/flops.h"
@@ -241,7 +242,7 @@ StrategyOutcome run_strategy(const ExperimentPlan& plan, size_t strategy_index,
   config["strategies"] = single;
   save_yaml_file(config, directory + "/config.yaml");
 
-  torch::set_num_threads(static_cast<int>(plan.threads));
+  set_thread_count(static_cast<int>(plan.threads));
   torch::manual_seed(plan.seed);
   Options model_options(plan.config["model"], "model", plan.file);
   auto model = build_model(model_options, plan.stream);
