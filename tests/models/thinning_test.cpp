@@ -186,36 +186,32 @@ NeuralHawkes constant_rate_model(const std::vector<double>& biases) {
   return model;
 }
 
-// (c) Gaps near 1 / sum_k lambda_k and the type of the largest intensity, from every history.
-TEST(NeuralHawkesThinning, ShutOutputGatePredictsTheConstantRateGap) {
-  torch::manual_seed(22);
-  std::vector<double> biases = {0.3, -1.2, 0.8};
-  NeuralHawkes model = constant_rate_model(biases);
-  double total = 0;
-  for (double bias : biases) total += std::log1p(std::exp(bias));
-  const double expected = 1.0 / total;
+// A model whose intensities are the constants softplus(biases) = {0.3, -1.2, 0.8} predicts, from
+// every history, a gap near 1 / sum_k lambda_k and type 2 (the largest rate); so the RMSE is the
+// spread of the true gaps around that gap, and the accuracy the share of next events of type 2.
+constexpr double kConstantBiases[] = {0.3, -1.2, 0.8};
 
+void expect_constant_rate_predictions(PointProcessModel& model, uint64_t seed) {
+  double total = 0;
+  for (double bias : kConstantBiases) total += std::log1p(std::exp(bias));
+  const double expected = 1.0 / total;
   std::vector<double> times = {0.0, 0.3, 1.4, 1.5, 2.6, 2.9};
   std::vector<int64_t> types = {2, 2, 0, 1, 2, 0};
   Batch batch = one_sequence(times, types);
   torch::NoGradGuard no_grad;
-  auto states = model->event_states(batch);
-  auto generator = at::make_generator<at::CPUGeneratorImpl>(23);
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+  auto intensities_after = history_intensities(model, batch);
   for (int64_t position = 0; position < 6; ++position) {
-    auto state = states_at(states, position);
     IntensityFunction intensity_at = [&](const torch::Tensor& offsets) {
-      return model->intensities(state.cell, state.cell_target, state.decay, state.output_gate,
-                                offsets);
+      return intensities_after(torch::tensor({0L}), torch::tensor({position}), offsets);
     };
     auto prediction = thinning_predict(intensity_at, 1, generator, ThinningOptions().samples(2000));
     EXPECT_NEAR(prediction.offset[0].item<double>(), expected, 5 * expected / std::sqrt(2000.0));
     EXPECT_EQ(prediction.type[0].item<int64_t>(), 2);
   }
 
-  // The metrics: every prediction is about `expected`, so RMSE is about the spread of the true
-  // gaps around it, and the accuracy is the share of next events of type 2.
   auto options = NextEventOptions().thinning(ThinningOptions().samples(2000)).block_size(2);
-  auto metrics = next_event_metrics(*model, batch, generator, options);
+  auto metrics = next_event_metrics(model, batch, generator, options);
   double squared = 0, correct = 0;
   for (size_t i = 1; i < times.size(); ++i) {
     squared += std::pow(times[i] - times[i - 1] - expected, 2);
@@ -226,6 +222,14 @@ TEST(NeuralHawkesThinning, ShutOutputGatePredictsTheConstantRateGap) {
   EXPECT_DOUBLE_EQ(metrics.at("events"), 5.0);
   EXPECT_DOUBLE_EQ(metrics.at("censored_fraction"), 0.0);
   EXPECT_NEAR(metrics.at("look_ahead"), 10 * 2.9 / 5, 1e-12);
+}
+
+// (c) Gaps near 1 / sum_k lambda_k and the type of the largest intensity, from every history.
+TEST(NeuralHawkesThinning, ShutOutputGatePredictsTheConstantRateGap) {
+  torch::manual_seed(22);
+  NeuralHawkes model = constant_rate_model(
+      std::vector<double>(std::begin(kConstantBiases), std::end(kConstantBiases)));
+  expect_constant_rate_predictions(*model, 23);
 }
 
 // Padding and several sequences: one prediction per real event after the first.
@@ -258,41 +262,12 @@ AttentiveNeuralHawkes constant_rate_attentive(const std::vector<double>& biases)
   return model;
 }
 
-// The same checks as for NHP: every history predicts a gap of 1 / sum_k lambda_k (within the
-// sampling error) and the type of the largest intensity.
+// The same checks as for NHP.
 TEST(AttentiveNeuralHawkesThinning, ZeroReadOutPredictsTheConstantRateGap) {
   torch::manual_seed(25);
-  std::vector<double> biases = {0.3, -1.2, 0.8};
-  AttentiveNeuralHawkes model = constant_rate_attentive(biases);
-  double total = 0;
-  for (double bias : biases) total += std::log1p(std::exp(bias));
-  const double expected = 1.0 / total;
-
-  std::vector<double> times = {0.0, 0.3, 1.4, 1.5, 2.6, 2.9};
-  std::vector<int64_t> types = {2, 2, 0, 1, 2, 0};
-  Batch batch = one_sequence(times, types);
-  auto generator = at::make_generator<at::CPUGeneratorImpl>(26);
-  auto intensities_after = history_intensities(*model, batch);
-  for (int64_t position = 0; position < 6; ++position) {
-    IntensityFunction intensity_at = [&](const torch::Tensor& offsets) {
-      return intensities_after(torch::tensor({0L}), torch::tensor({position}), offsets);
-    };
-    auto prediction = thinning_predict(intensity_at, 1, generator, ThinningOptions().samples(2000));
-    EXPECT_NEAR(prediction.offset[0].item<double>(), expected, 5 * expected / std::sqrt(2000.0));
-    EXPECT_EQ(prediction.type[0].item<int64_t>(), 2);
-  }
-
-  auto options = NextEventOptions().thinning(ThinningOptions().samples(2000)).block_size(2);
-  auto metrics = next_event_metrics(*model, batch, generator, options);
-  double squared = 0, correct = 0;
-  for (size_t i = 1; i < times.size(); ++i) {
-    squared += std::pow(times[i] - times[i - 1] - expected, 2);
-    correct += types[i] == 2 ? 1 : 0;
-  }
-  EXPECT_NEAR(metrics.at("rmse"), std::sqrt(squared / 5), 0.02);
-  EXPECT_DOUBLE_EQ(metrics.at("type_accuracy"), correct / 5);
-  EXPECT_DOUBLE_EQ(metrics.at("events"), 5.0);
-  EXPECT_DOUBLE_EQ(metrics.at("censored_fraction"), 0.0);
+  AttentiveNeuralHawkes model = constant_rate_attentive(
+      std::vector<double>(std::begin(kConstantBiases), std::end(kConstantBiases)));
+  expect_constant_rate_predictions(*model, 26);
 }
 
 // history_intensities reads each model through its own pass: for NHP the states after each
