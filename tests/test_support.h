@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "evergreen/core/error.h"
+
 namespace evergreen::testing {
 
 /// A fresh empty directory under the system temporary directory, removed at destruction.
@@ -32,5 +34,16 @@ std::string shared_data_dir();
 /// Writes `contents` to `file`.
 void write_text(const std::string& file, const std::string& contents);
 std::string read_text(const std::string& file);
+
+/// The message of the InputError that `action` throws, or "no error".
+template <typename Action>
+std::string input_error_of(Action&& action) {
+  try {
+    action();
+  } catch (const InputError& error) {
+    return error.what();
+  }
+  return "no error";
+}
 
 }  // namespace evergreen::testing

@@ -15,19 +15,10 @@
 namespace evergreen {
 namespace {
 
+using evergreen::testing::input_error_of;
 using evergreen::testing::TemporaryDirectory;
 using evergreen::testing::write_text;
 
-// The message of the InputError that `read` throws, or "no error".
-template <typename Read>
-std::string error_of(Read&& read) {
-  try {
-    read();
-  } catch (const InputError& error) {
-    return error.what();
-  }
-  return "no error";
-}
 
 class TraceReaders : public ::testing::Test {
  protected:
@@ -90,33 +81,33 @@ TEST_F(TraceReaders, AlibabaMachineUsageBucketMeansOfValidReadings) {
 
 TEST_F(TraceReaders, AlibabaInvalidReadingsAreErrorsUnlessDropped) {
   std::string file = write("machine_usage.csv", kMachineUsage);
-  EXPECT_EQ(error_of([&] { read_alibaba_trace(file, AlibabaTraceOptions()); }),
+  EXPECT_EQ(input_error_of([&] { read_alibaba_trace(file, AlibabaTraceOptions()); }),
             file +
                 ":5: column 'cpu_util_percent': invalid value -1 (the trace marks invalid "
                 "readings with -1 or 101); set invalid_values: drop to skip them");
-  EXPECT_EQ(error_of([&] { read_alibaba_trace(file, AlibabaTraceOptions().id("m_2")); }),
+  EXPECT_EQ(input_error_of([&] { read_alibaba_trace(file, AlibabaTraceOptions().id("m_2")); }),
             file +
                 ":6: column 'cpu_util_percent': invalid value 101 (the trace marks invalid "
                 "readings with -1 or 101); set invalid_values: drop to skip them");
   std::string missing = write("missing.csv", "m_1,100,10,50,,,,,5\nm_1,130,,50,,,,,5\n");
-  EXPECT_EQ(error_of([&] { read_alibaba_trace(missing, AlibabaTraceOptions()); }),
+  EXPECT_EQ(input_error_of([&] { read_alibaba_trace(missing, AlibabaTraceOptions()); }),
             missing +
                 ":2: column 'cpu_util_percent': empty field (a missing reading); set "
                 "invalid_values: drop to skip them");
   std::string no_time = write("no_time.csv", "m_1,100,10,50,,,,,5\nm_1,,20,50,,,,,5\n");
   EXPECT_EQ(
-      error_of([&] { read_alibaba_trace(no_time, AlibabaTraceOptions()); }),
+      input_error_of([&] { read_alibaba_trace(no_time, AlibabaTraceOptions()); }),
       no_time + ":2: column 'time_stamp': empty field; set invalid_values: drop to skip them");
   EXPECT_EQ(read_alibaba_trace(no_time, AlibabaTraceOptions().invalid_values("drop")).values,
             (std::vector<double>{10}));
   std::string range = write("range.csv", "m_1,100,10,50,,,,,5\nm_1,130,150,50,,,,,5\n");
-  EXPECT_EQ(error_of([&] { read_alibaba_trace(range, AlibabaTraceOptions()); }),
+  EXPECT_EQ(input_error_of([&] { read_alibaba_trace(range, AlibabaTraceOptions()); }),
             range +
                 ":2: column 'cpu_util_percent': value 150 is outside [0, 100] for a percentage; "
                 "set invalid_values: drop to skip them");
   std::string all_invalid = write("all.csv", "m_1,100,-1,50,,,,,5\nm_1,130,101,50,,,,,5\n");
   EXPECT_EQ(
-      error_of(
+      input_error_of(
           [&] { read_alibaba_trace(all_invalid, AlibabaTraceOptions().invalid_values("drop")); }),
       all_invalid +
           ": the series is empty: all 2 readings of 'cpu_util_percent' were invalid and dropped");
@@ -126,7 +117,7 @@ TEST_F(TraceReaders, AlibabaEmptyBucketsAreErrorsOrInterpolated) {
   std::string file = write("machine_usage.csv", kMachineUsage);
   // Machine m_1 in 100 s buckets from t = 100: readings in buckets 0 (10), 3 (20) and 8 (50).
   auto options = AlibabaTraceOptions().id("m_1").bucket_seconds(100).invalid_values("drop");
-  EXPECT_EQ(error_of([&] { read_alibaba_trace(file, options); }),
+  EXPECT_EQ(input_error_of([&] { read_alibaba_trace(file, options); }),
             file +
                 ": bucket 1 (seconds [200, 300) of the trace) holds no valid reading of "
                 "'cpu_util_percent' (6 of 9 buckets are empty); set empty_buckets: interpolate "
@@ -153,18 +144,18 @@ TEST_F(TraceReaders, AlibabaContainerUsageAndTableDetection) {
   // cpi is no percentage: 150 is a valid reading.
   EXPECT_EQ(read_alibaba_trace(file, AlibabaTraceOptions().metric("cpi").id("c_1")).values,
             (std::vector<double>{150, 1.5}));
-  EXPECT_EQ(error_of([&] { read_alibaba_trace(file, AlibabaTraceOptions().metric("mkpi")); }),
+  EXPECT_EQ(input_error_of([&] { read_alibaba_trace(file, AlibabaTraceOptions().metric("mkpi")); }),
             file +
                 ":1: option 'metric': no metric 'mkpi' in a container_usage file (metrics: "
                 "cpu_util_percent, mem_util_percent, cpi, mem_gps, mpki, net_in, net_out, "
                 "disk_io_percent)");
   EXPECT_EQ(
-      error_of([&] { read_alibaba_trace(file, AlibabaTraceOptions().table("machine_usage")); }),
+      input_error_of([&] { read_alibaba_trace(file, AlibabaTraceOptions().table("machine_usage")); }),
       file +
           ":1: expected 9 fields (machine_usage: machine_id,time_stamp,cpu_util_percent,"
           "mem_util_percent,mem_gps,mkpi,net_in,net_out,disk_io_percent), got 11");
   std::string odd = write("odd.csv", "a,1,2\n");
-  EXPECT_EQ(error_of([&] { read_alibaba_trace(odd, AlibabaTraceOptions()); }),
+  EXPECT_EQ(input_error_of([&] { read_alibaba_trace(odd, AlibabaTraceOptions()); }),
             odd +
                 ":1: cannot tell the Alibaba table: expected 9 fields (machine_usage), 11 "
                 "(container_usage) or a header naming metrics (grouped), got 3 fields; set "
@@ -182,11 +173,11 @@ TEST_F(TraceReaders, AlibabaGroupedFileRowsAreAtFixedTimes) {
       read_alibaba_trace(file, AlibabaTraceOptions().bucket_seconds(600).invalid_values("drop"));
   EXPECT_EQ(pairs.values, (std::vector<double>{15, 40, 50}));
   EXPECT_EQ(pairs.dropped_points, 1);
-  EXPECT_EQ(error_of([&] { read_alibaba_trace(file, AlibabaTraceOptions().id("m_1")); }),
+  EXPECT_EQ(input_error_of([&] { read_alibaba_trace(file, AlibabaTraceOptions().id("m_1")); }),
             file +
                 ": option 'id': a grouped file has no machine or container column (it holds "
                 "cluster averages); leave id empty");
-  EXPECT_EQ(error_of([&] { read_alibaba_trace(file, AlibabaTraceOptions().metric("mkpi")); }),
+  EXPECT_EQ(input_error_of([&] { read_alibaba_trace(file, AlibabaTraceOptions().metric("mkpi")); }),
             file +
                 ":1: option 'metric': no metric 'mkpi' in a grouped file (metrics: "
                 "cpu_util_percent, mem_util_percent, net_in, net_out, disk_io_percent)");
@@ -194,37 +185,37 @@ TEST_F(TraceReaders, AlibabaGroupedFileRowsAreAtFixedTimes) {
 
 TEST_F(TraceReaders, AlibabaBadTextRowsAndOptionsAreReported) {
   std::string ragged = write("ragged.csv", "m_1,100,10,50,,,,,5\nm_1,130,20,50,,,,\n");
-  EXPECT_EQ(error_of([&] { read_alibaba_trace(ragged, AlibabaTraceOptions()); }),
+  EXPECT_EQ(input_error_of([&] { read_alibaba_trace(ragged, AlibabaTraceOptions()); }),
             ragged +
                 ":2: expected 9 fields (machine_usage: machine_id,time_stamp,cpu_util_percent,"
                 "mem_util_percent,mem_gps,mkpi,net_in,net_out,disk_io_percent), got 8");
   std::string time = write("time.csv", "m_1,100,10,50,,,,,5\nm_1,1e3,20,50,,,,,5\n");
-  EXPECT_EQ(error_of([&] { read_alibaba_trace(time, AlibabaTraceOptions()); }),
+  EXPECT_EQ(input_error_of([&] { read_alibaba_trace(time, AlibabaTraceOptions()); }),
             time + ":2:5: column 'time_stamp': expected an integer number of seconds, got '1e3'");
   std::string text = write("text.csv", "m_1,100,10,50,,,,,5\nm_1,130,busy,50,,,,,5\n");
-  EXPECT_EQ(error_of([&] { read_alibaba_trace(text, AlibabaTraceOptions()); }),
+  EXPECT_EQ(input_error_of([&] { read_alibaba_trace(text, AlibabaTraceOptions()); }),
             text + ":2:9: column 'cpu_util_percent': expected a number, got 'busy'");
   std::string file = write("machine_usage.csv", kMachineUsage);
-  EXPECT_EQ(error_of([&] {
+  EXPECT_EQ(input_error_of([&] {
               read_alibaba_trace(file, AlibabaTraceOptions().id("m_9").invalid_values("drop"));
             }),
             file + ": no row has machine_id 'm_9' (option 'id')");
-  EXPECT_EQ(error_of([&] { read_alibaba_trace(file, AlibabaTraceOptions().metric("cpu")); }),
+  EXPECT_EQ(input_error_of([&] { read_alibaba_trace(file, AlibabaTraceOptions().metric("cpu")); }),
             "Alibaba trace option 'metric': 'cpu' is not a metric of the trace");
-  EXPECT_NE(error_of([&] {
+  EXPECT_NE(input_error_of([&] {
               read_alibaba_trace(file, AlibabaTraceOptions().invalid_values("ignore"));
             }).find("'invalid_values'"),
             std::string::npos);
-  EXPECT_NE(error_of([&] {
+  EXPECT_NE(input_error_of([&] {
               read_alibaba_trace(file, AlibabaTraceOptions().empty_buckets("zero"));
             }).find("'empty_buckets'"),
             std::string::npos);
-  EXPECT_NE(error_of([&] {
+  EXPECT_NE(input_error_of([&] {
               read_alibaba_trace(file, AlibabaTraceOptions().bucket_seconds(0));
             }).find("'bucket_seconds'"),
             std::string::npos);
   std::string absent = directory_.file("absent.csv");
-  EXPECT_EQ(error_of([&] { read_alibaba_trace(absent, AlibabaTraceOptions()); }),
+  EXPECT_EQ(input_error_of([&] { read_alibaba_trace(absent, AlibabaTraceOptions()); }),
             absent + ": file not found");
 }
 
@@ -267,24 +258,24 @@ TEST_F(TraceReaders, NasaReadsABzip2TarArchive) {
 
 TEST_F(TraceReaders, NasaBadValuesAndArchivesAreReported) {
   std::string text = write("text.txt", "1 2 x\n");
-  EXPECT_EQ(error_of([&] { read_nasa_requests(text, NasaRequestsOptions()); }),
+  EXPECT_EQ(input_error_of([&] { read_nasa_requests(text, NasaRequestsOptions()); }),
             text + ":1: field 3: expected a non-negative integer count of requests, got 'x'");
   std::string negative = write("negative.txt", "1 2 3\n\n4 -3\n");
-  EXPECT_EQ(error_of([&] { read_nasa_requests(negative, NasaRequestsOptions()); }),
+  EXPECT_EQ(input_error_of([&] { read_nasa_requests(negative, NasaRequestsOptions()); }),
             negative + ":3: field 2: expected a non-negative integer count of requests, got '-3'");
   std::string fraction = write("fraction.txt", "1.5\n");
-  EXPECT_EQ(error_of([&] { read_nasa_requests(fraction, NasaRequestsOptions()); }),
+  EXPECT_EQ(input_error_of([&] { read_nasa_requests(fraction, NasaRequestsOptions()); }),
             fraction + ":1: field 1: expected a non-negative integer count of requests, got '1.5'");
   std::string empty = write("empty.txt", " \n");
-  EXPECT_EQ(error_of([&] { read_nasa_requests(empty, NasaRequestsOptions()); }),
+  EXPECT_EQ(input_error_of([&] { read_nasa_requests(empty, NasaRequestsOptions()); }),
             empty + ": no values: expected whitespace-separated counts");
   std::string short_file = write("short.txt", "1 2 3");
-  EXPECT_EQ(error_of([&] { read_nasa_requests(short_file, NasaRequestsOptions()); }),
+  EXPECT_EQ(input_error_of([&] { read_nasa_requests(short_file, NasaRequestsOptions()); }),
             short_file +
                 ": the series is empty after resampling: 3 values are fewer than resample "
                 "factor 60");
   std::string corrupt = write("corrupt.tbz2", "BZh91AY&SY this is no bzip2 stream");
-  std::string message = error_of([&] { read_nasa_requests(corrupt, NasaRequestsOptions()); });
+  std::string message = input_error_of([&] { read_nasa_requests(corrupt, NasaRequestsOptions()); });
   EXPECT_EQ(message.rfind(corrupt + ": decompressing with 'tar -xOjf' failed: tar exited with "
                                     "status 2",
                           0),
@@ -296,20 +287,20 @@ TEST_F(TraceReaders, NasaBadValuesAndArchivesAreReported) {
   write_text(directory_.file("plain.txt"), "1 2 3\n");
   std::string plain = directory_.file("plain.txt.bz2");
   ASSERT_EQ(std::system(("bzip2 -k '" + directory_.file("plain.txt") + "'").c_str()), 0);
-  EXPECT_EQ(error_of([&] { read_nasa_requests(plain, NasaRequestsOptions()); }),
+  EXPECT_EQ(input_error_of([&] { read_nasa_requests(plain, NasaRequestsOptions()); }),
             plain +
                 ": no values: expected whitespace-separated counts in a bzip2 tar archive (a "
                 "plain .bz2 file must be decompressed first)");
-  EXPECT_NE(error_of([&] {
+  EXPECT_NE(input_error_of([&] {
               read_nasa_requests(text, NasaRequestsOptions().resample(0));
             }).find("'resample'"),
             std::string::npos);
-  EXPECT_NE(error_of([&] {
+  EXPECT_NE(input_error_of([&] {
               read_nasa_requests(text, NasaRequestsOptions().max_points(-1));
             }).find("'max_points'"),
             std::string::npos);
   std::string absent = directory_.file("absent.tbz2");
-  EXPECT_EQ(error_of([&] { read_nasa_requests(absent, NasaRequestsOptions()); }),
+  EXPECT_EQ(input_error_of([&] { read_nasa_requests(absent, NasaRequestsOptions()); }),
             absent + ": file not found");
 }
 
@@ -374,7 +365,7 @@ TEST_F(AzureFunctions, SumsSelectedRowsPerMinuteAndConcatenatesDays) {
       read_azure_functions({day2_, day1_}, AzureFunctionsOptions().resample(1440), &report);
   EXPECT_EQ(daily.values, (std::vector<double>{10, 118}));
   EXPECT_DOUBLE_EQ(daily.step_seconds, 86400);
-  EXPECT_EQ(error_of([&] {
+  EXPECT_EQ(input_error_of([&] {
               read_azure_functions({day1_, day2_}, AzureFunctionsOptions().trigger("nope"));
             }),
             day1_ + ": no row matches trigger nope in 2 day file(s) (5 rows read)");
@@ -390,9 +381,9 @@ TEST_F(AzureFunctions, ListsDayFilesInNaturalOrder) {
             (std::vector<std::string>{folder + "/x.d1.csv", folder + "/x.d2.csv",
                                       folder + "/x.d10.csv"}));
   EXPECT_EQ(list_trace_files(folder, "x.d?.csv").size(), 2u);
-  EXPECT_EQ(error_of([&] { list_trace_files(folder, "y*.csv"); }),
+  EXPECT_EQ(input_error_of([&] { list_trace_files(folder, "y*.csv"); }),
             folder + ": no file matches 'y*.csv'");
-  EXPECT_EQ(error_of([&] { list_trace_files(folder + "/none", "*"); }),
+  EXPECT_EQ(input_error_of([&] { list_trace_files(folder + "/none", "*"); }),
             folder + "/none: directory not found");
   EXPECT_EQ(list_trace_files(directory_.path(), "invocations_per_function_md.anon.d*.csv"),
             (std::vector<std::string>{day1_, day2_}));
@@ -402,7 +393,7 @@ TEST_F(AzureFunctions, BadRowsAndHeadersNameFileLineAndColumn) {
   std::string row = azure_row("o1,a1,f1,http", {});
   std::string short_row = row.substr(0, row.size() - 3) + "\n";  // drops ",0": 1443 fields
   std::string ragged = write("ragged.csv", azure_header() + row + short_row);
-  EXPECT_EQ(error_of([&] {
+  EXPECT_EQ(input_error_of([&] {
               read_azure_functions({day1_, ragged}, AzureFunctionsOptions());
             }),
             ragged +
@@ -413,33 +404,33 @@ TEST_F(AzureFunctions, BadRowsAndHeadersNameFileLineAndColumn) {
       "o1,a1,f1,http,0,0,0,0,x" + row.substr(std::string("o1,a1,f1,http,0,0,0,0,0").size());
   std::string text = write("text.csv", azure_header() + bad_row);
   EXPECT_EQ(
-      error_of([&] { read_azure_functions({text}, AzureFunctionsOptions()); }),
+      input_error_of([&] { read_azure_functions({text}, AzureFunctionsOptions()); }),
       text + ":2:23: column '5': expected a non-negative integer count of invocations, got 'x'");
   std::string negative_row = "o1,a1,f1,http,-2" + row.substr(std::string("o1,a1,f1,http,0").size());
   std::string negative = write("negative.csv", azure_header() + negative_row);
-  EXPECT_EQ(error_of([&] { read_azure_functions({negative}, AzureFunctionsOptions()); }),
+  EXPECT_EQ(input_error_of([&] { read_azure_functions({negative}, AzureFunctionsOptions()); }),
             negative +
                 ":2:15: column '1': expected a non-negative integer count of invocations, got "
                 "'-2'");
   std::string header = azure_header();
   std::string bad_header = write("header.csv", "HashOwner,HashApp,HashFunction,Trig" +
                                                    header.substr(header.find(",1,")) + row);
-  EXPECT_EQ(error_of([&] { read_azure_functions({bad_header}, AzureFunctionsOptions()); }),
+  EXPECT_EQ(input_error_of([&] { read_azure_functions({bad_header}, AzureFunctionsOptions()); }),
             bad_header + ":1:32: header field 4: expected 'Trigger', got 'Trig'");
   std::string few = write("few.csv", "HashOwner,HashApp,HashFunction,Trigger,1,2\n");
-  EXPECT_EQ(error_of([&] { read_azure_functions({few}, AzureFunctionsOptions()); }),
+  EXPECT_EQ(input_error_of([&] { read_azure_functions({few}, AzureFunctionsOptions()); }),
             few +
                 ":1: header: expected 1444 fields (HashOwner,HashApp,HashFunction,Trigger,1,...,"
                 "1440), got 6");
   std::string empty = write("empty.csv", "");
-  EXPECT_EQ(error_of([&] { read_azure_functions({empty}, AzureFunctionsOptions()); }),
+  EXPECT_EQ(input_error_of([&] { read_azure_functions({empty}, AzureFunctionsOptions()); }),
             empty +
                 ": empty file: expected the header HashOwner,HashApp,HashFunction,Trigger,1,"
                 "...,1440");
   std::string header_only = write("header_only.csv", azure_header());
-  EXPECT_EQ(error_of([&] { read_azure_functions({header_only}, AzureFunctionsOptions()); }),
+  EXPECT_EQ(input_error_of([&] { read_azure_functions({header_only}, AzureFunctionsOptions()); }),
             header_only + ": no data rows in 1 day file(s)");
-  EXPECT_NE(error_of([&] {
+  EXPECT_NE(input_error_of([&] {
               read_azure_functions({day1_}, AzureFunctionsOptions().resample(0));
             }).find("'resample'"),
             std::string::npos);
@@ -450,7 +441,7 @@ TEST_F(AzureFunctions, BadRowsAndHeadersNameFileLineAndColumn) {
 
 std::string build_error(Stream (*make)(Options&), const std::string& yaml) {
   Options options(YAML::Load(yaml), "stream", "run.yaml");
-  return error_of([&] { make(options); });
+  return input_error_of([&] { make(options); });
 }
 
 TEST(WorkloadWindowStream, PeriodSecondsMakesPeriodsOfAFixedDuration) {
@@ -473,15 +464,15 @@ TEST(WorkloadWindowStream, PeriodSecondsMakesPeriodsOfAFixedDuration) {
   // Without period_seconds, `periods` equal parts as before.
   Stream equal = make_workload_window_stream(series, window.periods(2), 0);
   EXPECT_EQ(equal.metadata.at("period_length"), "55");
-  EXPECT_EQ(error_of([&] { make_workload_window_stream(series, window.periods(6), 1200); }),
+  EXPECT_EQ(input_error_of([&] { make_workload_window_stream(series, window.periods(6), 1200); }),
             "series 'load' has 110 points of 60 s: 6 periods of 1200 s (20 points each) need 120 "
             "(periods: 0 takes the 5 that fit)");
-  EXPECT_EQ(error_of([&] { make_workload_window_stream(series, window.periods(0), 90); }),
+  EXPECT_EQ(input_error_of([&] { make_workload_window_stream(series, window.periods(0), 90); }),
             "window stream option 'period_seconds': 90 s is not a whole number of the series' "
             "60 s steps");
-  EXPECT_EQ(error_of([&] { make_workload_window_stream(series, window.periods(0), 7200); }),
+  EXPECT_EQ(input_error_of([&] { make_workload_window_stream(series, window.periods(0), 7200); }),
             "series 'load' has 110 points of 60 s: fewer than one period of 7200 s (120 points)");
-  EXPECT_NE(error_of([&] {
+  EXPECT_NE(input_error_of([&] {
               make_workload_window_stream(series, window.periods(0), 0);
             }).find("'periods'"),
             std::string::npos);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -77,6 +78,19 @@ inline bool parse_double(std::string_view text, double* value) {
   char* end = nullptr;
   *value = std::strtod(buffer.data(), &end);
   return end == buffer.data() + text.size();
+}
+
+/// Parses a whole field as a base-10 int64 (false when it is not one or out of range).
+inline bool parse_int64(std::string_view text, int64_t* value) {
+  if (text.empty() || text.size() > 20) return false;
+  std::array<char, 21> buffer{};
+  std::copy(text.begin(), text.end(), buffer.begin());
+  char* end = nullptr;
+  errno = 0;
+  long long parsed = std::strtoll(buffer.data(), &end, 10);
+  if (end != buffer.data() + text.size() || errno == ERANGE) return false;
+  *value = parsed;
+  return true;
 }
 
 }  // namespace evergreen

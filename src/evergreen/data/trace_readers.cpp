@@ -32,18 +32,6 @@ void clean_line(int64_t line_number, std::string* line) {
   if (line_number == 1 && line->rfind("\xEF\xBB\xBF", 0) == 0) line->erase(0, 3);
 }
 
-bool parse_int64(std::string_view text, int64_t* value) {
-  if (text.empty() || text.size() > 20) return false;
-  std::array<char, 21> buffer{};
-  std::copy(text.begin(), text.end(), buffer.begin());
-  char* end = nullptr;
-  errno = 0;
-  long long parsed = std::strtoll(buffer.data(), &end, 10);
-  if (end != buffer.data() + text.size() || errno == ERANGE) return false;
-  *value = parsed;
-  return true;
-}
-
 // Counts are plain digit strings: no sign, no exponent, at most 18 digits (no overflow).
 bool parse_count(std::string_view text, int64_t* value) {
   if (text.empty() || text.size() > 18) return false;

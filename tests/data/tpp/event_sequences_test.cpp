@@ -18,19 +18,10 @@
 namespace evergreen {
 namespace {
 
+using evergreen::testing::input_error_of;
 using evergreen::testing::TemporaryDirectory;
 using evergreen::testing::write_text;
 
-// The message of the InputError that `read` throws, or "no error".
-template <typename Read>
-std::string error_of(Read&& read) {
-  try {
-    read();
-  } catch (const InputError& error) {
-    return error.what();
-  }
-  return "no error";
-}
 
 // Every part must be in the message, and the message must be one line.
 void expect_error_mentions(const std::string& message, const std::vector<std::string>& parts) {
@@ -65,7 +56,7 @@ class EasytppJsonTest : public EventSequenceFiles {
 
   std::string read_error(const std::string& contents) {
     std::string file = write("bad.jsonl", contents);
-    return error_of([&] { read_easytpp_json(file); });
+    return input_error_of([&] { read_easytpp_json(file); });
   }
 };
 
@@ -134,15 +125,15 @@ TEST_F(EasytppJsonTest, ErrorsNameFileLineAndField) {
 TEST_F(EasytppJsonTest, ErrorInsideArrayNamesTheRecordsLine) {
   std::string file = write("dev.json", "[\n" + record(2, 0, 1, "[0]", "[0]", "[0]") + ",\n\n" +
                                            record(2, 1, 1, "[0]", "[0]", "[7]") + "\n]\n");
-  expect_error_mentions(error_of([&] { read_easytpp_json(file); }),
+  expect_error_mentions(input_error_of([&] { read_easytpp_json(file); }),
                         {"dev.json:4:", "sequence 2", "'type_event'[0]", "got 7"});
   std::string unclosed = write("open.json", "[\n" + record(2, 0, 1, "[0]", "[0]", "[0]") + "\n");
-  expect_error_mentions(error_of([&] { read_easytpp_json(unclosed); }),
+  expect_error_mentions(input_error_of([&] { read_easytpp_json(unclosed); }),
                         {"open.json:", "not closed"});
 }
 
 TEST_F(EasytppJsonTest, MissingFile) {
-  expect_error_mentions(error_of([&] { read_easytpp_json(directory_.file("none.json")); }),
+  expect_error_mentions(input_error_of([&] { read_easytpp_json(directory_.file("none.json")); }),
                         {"none.json", "not found"});
 }
 
@@ -154,7 +145,7 @@ class RmtppTextTest : public EventSequenceFiles {
   std::string read_error(const std::string& events, const std::string& times) {
     std::string event_file = write("event-1-test.txt", events);
     std::string time_file = write("time-1-test.txt", times);
-    return error_of([&] { read_rmtpp_text(event_file, time_file); });
+    return input_error_of([&] { read_rmtpp_text(event_file, time_file); });
   }
 };
 
@@ -213,7 +204,7 @@ TEST_F(RmtppTextTest, BlankAndMissingInput) {
   expect_error_mentions(read_error("1\n\n2\n", "0\n\n1\n"), {"event-1-test.txt:2:", "blank line"});
   expect_error_mentions(read_error("\n", "\n"), {"event-1-test.txt:1:", "no sequences"});
   std::string times = write("time.txt", "0\n");
-  expect_error_mentions(error_of([&] { read_rmtpp_text(directory_.file("gone.txt"), times); }),
+  expect_error_mentions(input_error_of([&] { read_rmtpp_text(directory_.file("gone.txt"), times); }),
                         {"gone.txt", "not found"});
 }
 
@@ -344,7 +335,7 @@ class NpzArrivalTimesTest : public EventSequenceFiles {
   std::string read_error(const std::vector<ZipMember>& members,
                          const std::string& array = "arrival_times.npy") {
     std::string file = write("times.npz", zip(members));
-    return error_of([&] { read_npz_arrival_times(file, array); });
+    return input_error_of([&] { read_npz_arrival_times(file, array); });
   }
 };
 
@@ -422,12 +413,12 @@ TEST_F(NpzArrivalTimesTest, ArchiveErrors) {
   corrupt.deflate = true;
   expect_error_mentions(read_error({corrupt}), {"times.npz", "'arrival_times.npy'", "unzip -p"});
   std::string text = write("text.npz", "just text\n");
-  expect_error_mentions(error_of([&] { read_npz_arrival_times(text); }),
+  expect_error_mentions(input_error_of([&] { read_npz_arrival_times(text); }),
                         {"text.npz", "not a zip archive"});
   std::string truncated = zip({{"arrival_times.npy", npy_2d(2, 4, kTwoRows)}});
   truncated.erase(40, 30);  // cut into the entry's data: the directory now points past the end
   std::string cut = write("cut.npz", truncated);
-  expect_error_mentions(error_of([&] { read_npz_arrival_times(cut); }),
+  expect_error_mentions(input_error_of([&] { read_npz_arrival_times(cut); }),
                         {"cut.npz", "truncated or corrupt"});
 }
 

@@ -50,18 +50,6 @@ std::string shorten(std::string_view text) {
   return std::string(text.substr(0, 37)) + "...";
 }
 
-bool parse_int64(std::string_view text, int64_t* value) {
-  if (text.empty() || text.size() > 20) return false;
-  std::array<char, 21> buffer{};
-  std::copy(text.begin(), text.end(), buffer.begin());
-  char* end = nullptr;
-  errno = 0;
-  long long parsed = std::strtoll(buffer.data(), &end, 10);
-  if (end != buffer.data() + text.size() || errno == ERANGE) return false;
-  *value = parsed;
-  return true;
-}
-
 // ---------------------------------------------------------------------------------------------
 // EasyTPP JSON
 
