@@ -51,6 +51,12 @@ void write_text(const std::string& file, const std::string& contents) {
   out << contents;
 }
 
+std::string FileTest::write(const std::string& name, const std::string& contents) {
+  std::string file = directory_.file(name);
+  write_text(file, contents);
+  return file;
+}
+
 std::string read_text(const std::string& file) {
   std::ifstream in(file, std::ios::binary);
   std::stringstream buffer;

@@ -1,6 +1,8 @@
 // Helpers shared by the tests: temporary directories, running the CLI, the shared data folder.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <string>
 
 #include "evergreen/core/error.h"
@@ -17,6 +19,13 @@ class TemporaryDirectory {
 
  private:
   std::string path_;
+};
+
+/// A test fixture with a temporary directory: write() puts a file there and returns its path.
+class FileTest : public ::testing::Test {
+ protected:
+  std::string write(const std::string& name, const std::string& contents);
+  TemporaryDirectory directory_;
 };
 
 /// Result of running the evergreen CLI.

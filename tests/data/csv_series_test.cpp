@@ -11,8 +11,6 @@
 namespace evergreen {
 namespace {
 
-using evergreen::testing::TemporaryDirectory;
-using evergreen::testing::write_text;
 
 // The message of the InputError that reading throws, or "no error".
 std::string read_error(const std::string& file, const CsvSeriesOptions& options) {
@@ -24,15 +22,7 @@ std::string read_error(const std::string& file, const CsvSeriesOptions& options)
   return "no error";
 }
 
-class CsvSeries : public ::testing::Test {
- protected:
-  std::string write(const std::string& name, const std::string& contents) {
-    std::string file = directory_.file(name);
-    write_text(file, contents);
-    return file;
-  }
-  TemporaryDirectory directory_;
-};
+class CsvSeries : public testing::FileTest {};
 
 TEST_F(CsvSeries, ReadsAColumnByNameOrIndexBelowADetectedHeader) {
   std::string file = write("a.csv", "time,load\n0,1.5\n1,2.5\n2,-3e1\n");

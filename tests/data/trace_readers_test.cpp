@@ -20,15 +20,7 @@ using evergreen::testing::TemporaryDirectory;
 using evergreen::testing::write_text;
 
 
-class TraceReaders : public ::testing::Test {
- protected:
-  std::string write(const std::string& name, const std::string& contents) {
-    std::string file = directory_.file(name);
-    write_text(file, contents);
-    return file;
-  }
-  TemporaryDirectory directory_;
-};
+class TraceReaders : public testing::FileTest {};
 
 // ---------------------------------------------------------------------------------------------
 // Alibaba cluster-trace-v2018

@@ -6,17 +6,12 @@
 
 #include "evergreen/core/error.h"
 #include "evergreen/models/flat_parameters.h"
+#include "models/event_batch.h"
 
 namespace evergreen {
 namespace {
 
-Batch one_sequence(std::vector<double> times, std::vector<int64_t> types,
-                   torch::Dtype dtype = torch::kFloat) {
-  auto count = static_cast<int64_t>(times.size());
-  return Batch{{"times", torch::tensor(times, torch::kDouble).to(dtype).view({1, count})},
-               {"types", torch::tensor(types, torch::kLong).view({1, count})},
-               {"mask", torch::ones({1, count}, dtype)}};
-}
+using testing::one_sequence;
 
 AttentiveNeuralHawkesOptions small_options(int64_t num_types) {
   return AttentiveNeuralHawkesOptions(num_types).hidden_size(8).time_embedding_size(6);
@@ -292,7 +287,9 @@ TEST(AttentiveNeuralHawkes, FullLikelihoodAddsTheFirstEventAndTheTail) {
     double difference =
         (out.at("log_likelihood_full")[row] - out.at("log_likelihood")[row]).item<double>();
     EXPECT_NEAR(difference, first_term - tail, 1e-5) << "row " << row;
-    if (row == 0) EXPECT_GT(tail, 0.1);  // not vacuous
+    if (row == 0) {
+      EXPECT_GT(tail, 0.1);  // not vacuous
+    }
   }
 }
 

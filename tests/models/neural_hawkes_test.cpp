@@ -6,17 +6,12 @@
 
 #include "evergreen/core/error.h"
 #include "evergreen/models/flat_parameters.h"
+#include "models/event_batch.h"
 
 namespace evergreen {
 namespace {
 
-Batch one_sequence(std::vector<double> times, std::vector<int64_t> types,
-                   torch::Dtype dtype = torch::kFloat) {
-  auto count = static_cast<int64_t>(times.size());
-  return Batch{{"times", torch::tensor(times, torch::kDouble).to(dtype).view({1, count})},
-               {"types", torch::tensor(types, torch::kLong).view({1, count})},
-               {"mask", torch::ones({1, count}, dtype)}};
-}
+using testing::one_sequence;
 
 // With the output gate shut (o = 0) the hidden state is 0 and every intensity is the constant
 // softplus(b_k): the log-likelihood has the closed form

@@ -8,6 +8,7 @@
 #include "evergreen/core/error.h"
 #include "evergreen/models/tpp/attentive_neural_hawkes.h"
 #include "evergreen/models/tpp/neural_hawkes.h"
+#include "models/event_batch.h"
 
 namespace evergreen {
 namespace {
@@ -129,11 +130,9 @@ TEST(Thinning, RejectsBadOptions) {
   EXPECT_THROW(thinning_predict(flat, 1, generator, ThinningOptions()), InputError);
 }
 
-Batch one_sequence(std::vector<double> times, std::vector<int64_t> types) {
-  auto count = static_cast<int64_t>(times.size());
-  return Batch{{"times", torch::tensor(times, torch::kDouble).view({1, count})},
-               {"types", torch::tensor(types, torch::kLong).view({1, count})},
-               {"mask", torch::ones({1, count}, torch::kDouble)}};
+// The thinning tests work in double precision.
+Batch one_sequence(const std::vector<double>& times, const std::vector<int64_t>& types) {
+  return testing::one_sequence(times, types, torch::kDouble);
 }
 
 NeuralHawkesStates states_at(const NeuralHawkesStates& states, int64_t position) {

@@ -19,8 +19,6 @@ namespace evergreen {
 namespace {
 
 using evergreen::testing::input_error_of;
-using evergreen::testing::TemporaryDirectory;
-using evergreen::testing::write_text;
 
 
 // Every part must be in the message, and the message must be one line.
@@ -30,15 +28,7 @@ void expect_error_mentions(const std::string& message, const std::vector<std::st
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
 }
 
-class EventSequenceFiles : public ::testing::Test {
- protected:
-  std::string write(const std::string& name, const std::string& contents) {
-    std::string file = directory_.file(name);
-    write_text(file, contents);
-    return file;
-  }
-  TemporaryDirectory directory_;
-};
+class EventSequenceFiles : public testing::FileTest {};
 
 // ---------------------------------------------------------------------------------------------
 // EasyTPP JSON

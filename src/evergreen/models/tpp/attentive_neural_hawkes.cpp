@@ -112,16 +112,6 @@ AttentiveNeuralHawkesImpl::AttentiveNeuralHawkesImpl(const AttentiveNeuralHawkes
   prefix_values_.resize(options.num_layers());
 }
 
-void AttentiveNeuralHawkesImpl::prepare(const Stream& stream) {
-  double events = 0, rows = 0;
-  for (const auto& experience : stream.experiences) {
-    if (!experience.train.contains("mask")) continue;
-    events += experience.train.at("mask").sum().item<double>();
-    rows += static_cast<double>(experience.train.size());
-  }
-  if (rows > 0) mean_events_per_row_ = events / rows;
-}
-
 torch::Tensor AttentiveNeuralHawkesImpl::time_embedding(const torch::Tensor& times) const {
   auto phases = times.unsqueeze(-1) * frequencies_.to(times.dtype());
   return torch::cat({torch::sin(phases), torch::cos(phases)}, -1);

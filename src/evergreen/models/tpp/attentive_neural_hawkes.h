@@ -106,7 +106,6 @@ class AttentiveNeuralHawkesImpl : public PointProcessModel {
  public:
   explicit AttentiveNeuralHawkesImpl(const AttentiveNeuralHawkesOptions& options);
 
-  void prepare(const Stream& stream) override;
   Batch forward(const Batch& batch) override;
   int64_t forward_macs_per_row() const override;
   int64_t hint_size() const override { return options_.hidden_size(); }
@@ -179,7 +178,6 @@ class AttentiveNeuralHawkesImpl : public PointProcessModel {
   torch::nn::Linear intensity_{nullptr};
   torch::Tensor frequencies_;                               // buffer [T / 2]
   std::vector<torch::Tensor> prefix_keys_, prefix_values_;  // per layer; undefined when unset
-  double mean_events_per_row_ = 1.0;                        // for FLOP accounting
   PromptProvider prompt_provider_;
 };
 TORCH_MODULE(AttentiveNeuralHawkes);

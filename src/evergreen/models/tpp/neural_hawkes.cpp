@@ -23,16 +23,6 @@ NeuralHawkesImpl::NeuralHawkesImpl(const NeuralHawkesOptions& options) : options
   intensity_ = register_module("intensity", torch::nn::Linear(hidden, options.num_types()));
 }
 
-void NeuralHawkesImpl::prepare(const Stream& stream) {
-  double events = 0, rows = 0;
-  for (const auto& experience : stream.experiences) {
-    if (!experience.train.contains("mask")) continue;
-    events += experience.train.at("mask").sum().item<double>();
-    rows += static_cast<double>(experience.train.size());
-  }
-  if (rows > 0) mean_events_per_row_ = events / rows;
-}
-
 torch::Tensor NeuralHawkesImpl::intensities(const torch::Tensor& cell,
                                             const torch::Tensor& cell_target,
                                             const torch::Tensor& decay,

@@ -39,7 +39,6 @@ class NeuralHawkesImpl : public PointProcessModel {
  public:
   explicit NeuralHawkesImpl(const NeuralHawkesOptions& options);
 
-  void prepare(const Stream& stream) override;
   Batch forward(const Batch& batch) override;
   int64_t forward_macs_per_row() const override;
   int64_t hint_size() const override { return options_.hidden_size(); }
@@ -70,7 +69,6 @@ class NeuralHawkesImpl : public PointProcessModel {
   torch::nn::Linear gates_{nullptr};
   torch::nn::Linear intensity_{nullptr};
   IntegralRule rule_;
-  double mean_events_per_row_ = 1.0;  // for FLOP accounting
 };
 TORCH_MODULE(NeuralHawkes);
 

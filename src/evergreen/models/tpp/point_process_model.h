@@ -1,8 +1,9 @@
 // What every neural point process shares: its outputs ("log_likelihood" [N] in EasyTPP's
 // convention and "events" [N], the scored events per sequence) define the loss, the likelihood
-// and the main metric, NLL per event. Models that also score the whole window [0, T] (every
-// event, the first one included, and the time after the last one up to T) write
-// "log_likelihood_full" [N] and "events_full" [N], reported as nll_per_event_full.
+// and the main metric, NLL per event; and the mean sequence length its FLOP count uses. Models
+// that also score the whole window [0, T] (every event, the first one included, and the time
+// after the last one up to T) write "log_likelihood_full" [N] and "events_full" [N], reported as
+// nll_per_event_full.
 #pragma once
 
 #include "evergreen/models/model.h"
@@ -36,6 +37,20 @@ class PointProcessModel : public Model {
     return metrics;
   }
   MainMetric main_metric() const override { return {"nll_per_event", false}; }
+
+  /// Learns the stream's mean events per sequence, which scales forward_macs_per_row.
+  void prepare(const Stream& stream) override {
+    double events = 0, rows = 0;
+    for (const auto& experience : stream.experiences) {
+      if (!experience.train.contains("mask")) continue;
+      events += experience.train.at("mask").sum().item<double>();
+      rows += static_cast<double>(experience.train.size());
+    }
+    if (rows > 0) mean_events_per_row_ = events / rows;
+  }
+
+ protected:
+  double mean_events_per_row_ = 1.0;  // for FLOP accounting
 };
 
 }  // namespace evergreen
