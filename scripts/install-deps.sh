@@ -10,6 +10,8 @@ packages=(
   gnuplot-nox
   bzip2 unzip                         # NASA .tbz2 traces (tar -j) and deflated .npz archives
   python3-torch                       # Python baseline of `evergreen bench overhead` (/usr/bin/python3)
+  zlib1g-dev                          # gzipped IDX files (MNIST family) read through gzopen/gzread
+  dataset-fashion-mnist               # Fashion-MNIST IDX files in /usr/share/datasets/fashion-mnist
 )
 
 missing=()

@@ -114,9 +114,9 @@ void append_forecasts(Model& model, const Stream& stream, int64_t index, Trace& 
   auto prediction = model.forward(test).at("prediction").select(1, 0).to(torch::kDouble);
   auto demand = test.at("y").select(1, 0).to(torch::kDouble);
   for (int64_t i = 0; i < demand.size(0); ++i) {
-    trace.demand.push_back(demand[i].item<double>() * stream.target_scale + stream.target_offset);
-    trace.forecast.push_back(prediction[i].item<double>() * stream.target_scale +
-                             stream.target_offset);
+    trace.demand.push_back(demand[i].item<double>() * stream.spec.target.scale + stream.spec.target.offset);
+    trace.forecast.push_back(prediction[i].item<double>() * stream.spec.target.scale +
+                             stream.spec.target.offset);
   }
 }
 
@@ -144,14 +144,14 @@ std::vector<Reference> reference_forecasts(const Stream& stream, int64_t season_
     parts.push_back(split_points(experience.train));
     parts.push_back(split_points(experience.test));
   }
-  auto series = torch::cat(parts) * stream.target_scale + stream.target_offset;
+  auto series = torch::cat(parts) * stream.spec.target.scale + stream.spec.target.offset;
   Reference last{"last-value", {}, {}}, seasonal{"seasonal-naive", {}, {}};
   int64_t period_start = 0;
   for (const auto& experience : stream.experiences) {
     const int64_t train_points = split_points(experience.train).size(0);
     const int64_t test_points = split_points(experience.test).size(0);
-    auto x = experience.test.at("x").to(torch::kDouble) * stream.target_scale + stream.target_offset;
-    auto y = experience.test.at("y").to(torch::kDouble) * stream.target_scale + stream.target_offset;
+    auto x = experience.test.at("x").to(torch::kDouble) * stream.spec.target.scale + stream.spec.target.offset;
+    auto y = experience.test.at("y").to(torch::kDouble) * stream.spec.target.scale + stream.spec.target.offset;
     const int64_t rows = x.size(0), length = x.size(1), horizon = y.size(1);
     auto last_forecast = x.select(1, length - 1).unsqueeze(1).expand({rows, horizon}).contiguous();
     auto seasonal_forecast = last_forecast.clone();

@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "evergreen/core/atomic_file.h"
 #include "autoscaling_bench.h"
+#include "classic_bench.h"
 #include "overhead_bench.h"
 #include "tpp_bench.h"
 
@@ -126,6 +127,51 @@ void add_bench_command(CLI::App& app) {
   tpp_command->callback([tpp, tpp_json] {
     auto result = run_tpp_bench(*tpp);
     std::cout << (*tpp_json ? result.dump(2) + "\n" : format_tpp_bench(result));
+  });
+
+  auto classic = std::make_shared<ClassicBenchOptions>();
+  classic->python_script = std::string(EVERGREEN_SOURCE_DIR) + "/bench/classic_reference.py";
+  auto classic_json = std::make_shared<bool>(false);
+  CLI::App* classic_command = bench->add_subcommand(
+      "classic", "Split / Permuted / Rotated Fashion-MNIST: every strategy in the DER paper's "
+                 "protocol (after Buzzega et al. 2020), and training speed against Python");
+  classic_command->add_option("--benchmarks", classic->benchmarks, "split, permuted, rotated")
+      ->delimiter(',')
+      ->capture_default_str();
+  classic_command->add_option("--methods", classic->methods, "methods of the table")
+      ->delimiter(',')
+      ->capture_default_str();
+  classic_command->add_option("--buffers", classic->buffers, "memory sizes of the buffered methods")
+      ->delimiter(',')
+      ->capture_default_str();
+  classic_command->add_option("--seeds", classic->seeds, "seeds per configuration")
+      ->capture_default_str();
+  classic_command->add_option("--jobs", classic->jobs, "runs at once (one thread each)")
+      ->capture_default_str();
+  classic_command->add_option("--data", classic->stream.data_dir,
+                              "folder of IDX files in the MNIST layout (MNIST, KMNIST, ...; "
+                              "default Debian's Fashion-MNIST)");
+  classic_command->add_option("--train-rows", classic->stream.train_rows,
+                              "training rows kept per task (0: all)")->capture_default_str();
+  classic_command->add_option("--test-rows", classic->stream.test_rows,
+                              "test rows kept per task of split (0: all)")->capture_default_str();
+  classic_command->add_option("--domain-test-rows", classic->domain_test_rows,
+                              "test rows kept per task of permuted and rotated (0: all)")
+      ->capture_default_str();
+  classic_command->add_option("--domain-tasks", classic->stream.domain_tasks,
+                              "tasks of permuted and rotated")->capture_default_str();
+  classic_command->add_option("--parts", classic->parts, "accuracy, speed")
+      ->delimiter(',')
+      ->capture_default_str();
+  classic_command->add_option("--python", classic->python, "Python with torch")
+      ->capture_default_str();
+  classic_command->add_option("--out", classic->out_dir, "per-run outputs")->capture_default_str();
+  classic_command->add_flag("--smoke", classic->smoke,
+                            "a quick version: few rows, split and 3 permuted tasks, one seed");
+  classic_command->add_flag("--json", *classic_json, "print JSON instead of markdown");
+  classic_command->callback([classic, classic_json] {
+    auto result = run_classic_bench(*classic);
+    std::cout << (*classic_json ? result.dump(2) + "\n" : format_classic_bench(result));
   });
 }
 

@@ -12,6 +12,7 @@
 #include "evergreen/core/options.h"
 #include "evergreen/data/stream_registry.h"
 #include "evergreen/models/model_registry.h"
+#include "evergreen/run/compatibility.h"
 #include "evergreen/run/experiment.h"
 #include "evergreen/run/report.h"
 #include "evergreen/strategies/strategy_registry.h"
@@ -62,37 +63,40 @@ void list_components() {
     std::cout << registry.kind() << "s:\n";
     for (const auto& entry : registry.entries()) {
       std::cout << fmt::format("  {:<20} {}\n", entry.name, entry.description);
-      for (const auto& doc : describe(entry))
-        std::cout << fmt::format("      {:<20} = {:<10} {}\n", doc.key, doc.default_value,
-                                 doc.help);
+      for (const auto& line : describe(entry)) std::cout << line;
     }
   };
-  Options stream_options(YAML::Node(YAML::NodeType::Map), "stream");
-  Stream stream = stream_registry().entries().front().make(stream_options);
-  print(stream_registry(), [](const auto& entry) {
+  auto option_lines = [](const Options& options, const std::string& first = "") {
+    std::vector<std::string> lines;
+    if (!first.empty()) lines.push_back(first);
+    for (const auto& doc : options.docs())
+      lines.push_back(
+          fmt::format("      {:<20} = {:<10} {}\n", doc.key, doc.default_value, doc.help));
+    return lines;
+  };
+  print(stream_registry(), [&](const auto& entry) {
     Options options(YAML::Node(YAML::NodeType::Map), "stream");
+    options.set_listing_only(true);
     try {
       entry.make(options);
     } catch (const InputError&) {  // a required option (e.g. a path) is missing: show the rest
     }
-    return options.docs();
+    return option_lines(options);
   });
-  Stream event_stream;  // what event models need to be built: the number of types
-  event_stream.metadata["num_types"] = "1";
   print(model_registry(), [&](const auto& entry) {
     Options options(YAML::Node(YAML::NodeType::Map), "model");
-    try {
-      entry.make(options, stream);
-    } catch (const InputError&) {  // not a forecaster: an event model
-      options = Options(YAML::Node(YAML::NodeType::Map), "model");
-      entry.make(options, event_stream);
-    }
-    return options.docs();
+    entry.make(options, minimal_stream(entry.traits.reads));
+    return option_lines(options, fmt::format("      reads {}; outputs {}\n",
+                                             stream_kind_name(entry.traits.reads),
+                                             output_kind_name(entry.traits.offers.output)));
   });
-  print(strategy_registry(), [](const auto& entry) {
+  print(strategy_registry(), [&](const auto& entry) {
     Options options(YAML::Node(YAML::NodeType::Map), "strategy");
     entry.make(options);
-    return options.docs();
+    std::vector<std::string> fits;
+    for (const auto& model : model_registry().entries())
+      if (strategy_fits_model(model, entry)) fits.push_back(model.name);
+    return option_lines(options, fmt::format("      fits models: {}\n", fmt::join(fits, ", ")));
   });
 }
 

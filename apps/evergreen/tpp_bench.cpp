@@ -247,14 +247,13 @@ nlohmann::json run_continual(const TppBenchOptions& options, const std::string& 
       // Next-event prediction on the last window's test sequences, by the model as it ends.
       std::map<std::string, double> prediction;
       control.after_experience = [&](Model& model, int64_t index) {
-        if (index + 1 != plan.stream.size()) return;
-        auto* point_process = dynamic_cast<PointProcessModel*>(&model);
-        if (point_process == nullptr) return;
+        // Only a model with an intensity function can predict the next event.
+        if (index + 1 != plan.stream.size() || model.intensity_function() == nullptr) return;
         auto generator = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(seed));
         NextEventOptions next;
         next.thinning(ThinningOptions().samples(options.thinning_samples));
-        prediction = next_event_metrics(*point_process, plan.stream.experiences[index].test,
-                                        generator, next);
+        prediction =
+            next_event_metrics(model, plan.stream.experiences[index].test, generator, next);
       };
       std::fprintf(stderr, "bench tpp: %s, %s, seed %lld\n", key.c_str(),
                    plan.strategy_labels[s].c_str(), static_cast<long long>(seed));

@@ -39,8 +39,8 @@ TEST(WindowStream, HandComputedWindowsOnATinyRamp) {
   ASSERT_EQ(stream.size(), 2);
   // Mean and population std of the first period's training points 0..5.
   const double mean = 2.5, scale = std::sqrt(35.0 / 12.0);
-  EXPECT_DOUBLE_EQ(stream.target_offset, mean);
-  EXPECT_DOUBLE_EQ(stream.target_scale, scale);
+  EXPECT_DOUBLE_EQ(stream.spec.target.offset, mean);
+  EXPECT_DOUBLE_EQ(stream.spec.target.scale, scale);
   auto raw = [&](const torch::Tensor& standardised) {
     return standardised.to(torch::kFloat64) * scale + mean;
   };
@@ -82,7 +82,7 @@ TEST(WindowStream, StrideSkipsWindowStarts) {
   ASSERT_EQ(train_x.size(0), 2);
   ASSERT_EQ(test_y.size(0), 2);
   auto raw = [&](const torch::Tensor& t) {
-    return (t.to(torch::kFloat64) * stream.target_scale + stream.target_offset).round();
+    return (t.to(torch::kFloat64) * stream.spec.target.scale + stream.spec.target.offset).round();
   };
   EXPECT_TRUE(torch::equal(raw(train_x), rows({{0, 1}, {2, 3}}).to(torch::kFloat64)));
   EXPECT_TRUE(torch::equal(raw(test_y), rows({{8}, {10}}).to(torch::kFloat64)));
@@ -101,7 +101,7 @@ TEST(WindowStream, NoWindowCrossesTrainTestOrPeriodBoundaries) {
           std::make_tuple(&experience.test, start + train, start + period)}) {
       // Recover the indices (the ramp's values) from the standardised windows.
       torch::Tensor window = torch::cat({split->at("x"), split->at("y")}, 1).to(torch::kFloat64);
-      torch::Tensor index = (window * stream.target_scale + stream.target_offset).round();
+      torch::Tensor index = (window * stream.spec.target.scale + stream.spec.target.offset).round();
       ASSERT_EQ(split->size(), end - begin - 10 + 1);
       EXPECT_EQ(index.min().item<double>(), static_cast<double>(begin));
       EXPECT_EQ(index.max().item<double>(), static_cast<double>(end - 1));
@@ -121,8 +121,8 @@ TEST(WindowStream, StandardisesWithTheFirstPeriodsTrainingPointsOnly) {
   series.values = {1,    3,    1,    3,    1000, 2000, 3000, 4000,
                    5000, 6000, 7000, 8000, 9000, 9000, 9000, 9000};
   Stream stream = make_window_stream(series, options);
-  EXPECT_DOUBLE_EQ(stream.target_offset, 2);
-  EXPECT_DOUBLE_EQ(stream.target_scale, 1);
+  EXPECT_DOUBLE_EQ(stream.spec.target.offset, 2);
+  EXPECT_DOUBLE_EQ(stream.spec.target.scale, 1);
   const auto& x = stream.experiences[0].train.at("x");
   EXPECT_FLOAT_EQ(x[0][0].item<float>(), -1);
   EXPECT_FLOAT_EQ(x[0][1].item<float>(), 1);
@@ -132,8 +132,8 @@ TEST(WindowStream, StandardisesWithTheFirstPeriodsTrainingPointsOnly) {
   constant.name = "flat";
   constant.values.assign(16, 5.0);
   Stream flat = make_window_stream(constant, options);
-  EXPECT_DOUBLE_EQ(flat.target_offset, 5);
-  EXPECT_DOUBLE_EQ(flat.target_scale, 1);  // std 0 => 1
+  EXPECT_DOUBLE_EQ(flat.spec.target.offset, 5);
+  EXPECT_DOUBLE_EQ(flat.spec.target.scale, 1);  // std 0 => 1
   EXPECT_TRUE(torch::all(flat.experiences[1].train.at("x") == 0).item<bool>());
 }
 

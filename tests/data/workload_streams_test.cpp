@@ -40,7 +40,7 @@ TEST(WorkloadStreams, SyntheticStreamFromOptionsWritesItsDefaultsBack) {
                 "stream");
   Stream same = make_synthetic_workload_stream(again);
   EXPECT_TRUE(torch::equal(same.experiences[1].test.at("y"), stream.experiences[1].test.at("y")));
-  EXPECT_EQ(same.target_offset, stream.target_offset);
+  EXPECT_EQ(same.spec.target.offset, stream.spec.target.offset);
 }
 
 TEST(WorkloadStreams, SyntheticErrorsSayWhereTheOptionsCameFrom) {
@@ -71,7 +71,7 @@ TEST(WorkloadStreams, CsvStreamReadsTheFileAndRequiresAPath) {
   EXPECT_EQ(stream.metadata.at("step_seconds"), "60");
   // Resampled values: 0+1, 2+3, ..., 8+9 repeating: 1, 5, 9, 13, 17; first period's train part
   // (37 points) has mean (7 * 45 + 1 + 5) / 37.
-  EXPECT_NEAR(stream.target_offset, (7 * 45 + 1 + 5) / 37.0, 1e-12);
+  EXPECT_NEAR(stream.spec.target.offset, (7 * 45 + 1 + 5) / 37.0, 1e-12);
 
   std::string message = build_error("{column: 1}", true, "run.yaml");
   EXPECT_NE(message.find("run.yaml"), std::string::npos) << message;

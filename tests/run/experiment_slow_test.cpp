@@ -6,6 +6,9 @@
 #include <filesystem>
 
 #include "evergreen/core/options.h"
+#include "evergreen/models/model_registry.h"
+#include "evergreen/run/compatibility.h"
+#include "evergreen/strategies/strategy_registry.h"
 #include "test_support.h"
 
 namespace evergreen {
@@ -61,9 +64,12 @@ TEST(Experiment, SameSeedAndConfigGiveBitIdenticalResults) {
 }
 
 TEST(Experiment, ResumeAfterStopEndsBitIdenticalToAnUninterruptedRun) {
-  for (const char* strategy : {"naive", "er", "derpp", "agem", "ewc", "lwf", "joint", "dmshm"}) {
-    SCOPED_TRACE(strategy);
-    std::string strategies = std::string("[") + strategy + "]";
+  // Every registered strategy that fits the forecaster of small_config.
+  const auto& mlp = model_registry().find("mlp", "test");
+  for (const auto& entry : strategy_registry().entries()) {
+    if (!strategy_fits_model(mlp, entry)) continue;
+    SCOPED_TRACE(entry.name);
+    std::string strategies = "[" + entry.name + "]";
     testing::TemporaryDirectory whole, parts;
     auto uninterrupted =
         run_experiment(plan_experiment(small_config(strategies), "small.yaml"), quiet(whole.path()));

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "evergreen/models/tpp/attentive_neural_hawkes.h"
+#include "evergreen/models/tpp/neural_hawkes.h"
 #include "evergreen/run/trainer.h"
 #include "strategy_test_support.h"
 
@@ -108,6 +109,24 @@ TEST(PromptTpp, RefusesModelsWithoutAttention) {
   auto generator = at::make_generator<at::CPUGeneratorImpl>(0);
   TrainingContext context{*model, parameters, generator, 0, 4};
   EXPECT_THROW(strategy.before_experience(context, stream.experiences[0]), InputError);
+  // A point process without attachment points is refused the same way.
+  NeuralHawkes recurrent(NeuralHawkesOptions(2).hidden_size(4));
+  FlatParameters recurrent_parameters(*recurrent);
+  TrainingContext recurrent_context{*recurrent, recurrent_parameters, generator, 0, 4};
+  EXPECT_THROW(strategy.before_experience(recurrent_context, stream.experiences[0]), InputError);
+}
+
+// The pool takes its shape from the model's attachment points (layers x row size), and a model
+// whose points differ refuses it.
+TEST(PromptTpp, PoolFitsTheAttachmentPoints) {
+  auto model = tiny_attentive();  // 2 layers, rows of 4 + 8
+  PromptTppStrategy strategy(tiny_prompts());
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(0);
+  strategy.attach(*model, generator);
+  EXPECT_EQ(strategy.pool_values().numel(), 2 * (4 * 12 + 4 * 2 * 12));  // keys + prompts
+  AttentiveNeuralHawkes wider(
+      AttentiveNeuralHawkesOptions(2).hidden_size(16).time_embedding_size(4).integral_points(5));
+  EXPECT_THROW(strategy.attach(*wider, generator), InputError);
 }
 
 }  // namespace

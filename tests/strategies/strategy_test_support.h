@@ -32,7 +32,8 @@ inline Stream tiny_forecasting_stream(int64_t experiences = 3, int64_t rows = 40
 inline Stream tiny_event_stream(int64_t experiences = 2, int64_t rows = 12) {
   Stream stream;
   stream.name = "tiny events";
-  stream.metadata["num_types"] = "2";
+  stream.spec.kind = StreamKind::kEventSequences;
+  stream.spec.num_event_types = 2;
   auto generator = at::make_generator<at::CPUGeneratorImpl>(12);
   const int64_t length = 6;
   for (int64_t i = 0; i < experiences; ++i) {
@@ -56,6 +57,59 @@ inline Stream tiny_event_stream(int64_t experiences = 2, int64_t rows = 12) {
 
 inline MlpForecaster tiny_mlp() {
   return MlpForecaster(MlpForecasterOptions(6, 2).hidden_size(8).layers(1));
+}
+
+}  // namespace evergreen::testing
+
+#include "evergreen/models/vision/mlp_classifier.h"
+
+namespace evergreen::testing {
+
+/// `experiences` class-incremental experiences of `classes_per_task` classes with
+/// `rows_per_class` training rows each (half as many test rows), as the split image streams hold
+/// them: "x" uint8 [N, 1, 2, 2], "y" int64 labels, "task" int64. Class c lights pixel c % 4 on a
+/// dim noisy background (the brightness grows with c / 4), so classes are easy to tell apart.
+inline Stream tiny_classification_stream(int64_t experiences = 2, int64_t rows_per_class = 10,
+                                         int64_t classes_per_task = 2) {
+  Stream stream;
+  stream.name = "tiny classes";
+  stream.spec.kind = StreamKind::kClassification;
+  stream.spec.num_classes = experiences * classes_per_task;
+  stream.spec.classes_per_task = classes_per_task;
+  stream.spec.input_shape = {1, 2, 2};
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(13);
+  for (int64_t task = 0; task < experiences; ++task) {
+    auto make = [&](int64_t per_class) {
+      std::vector<torch::Tensor> x, y;
+      for (int64_t k = 0; k < classes_per_task; ++k) {
+        int64_t label = task * classes_per_task + k;
+        auto images = torch::randint(0, 40, {per_class, 4}, generator, torch::kLong);
+        images.select(1, label % 4).fill_(150 + 50 * (label / 4));
+        x.push_back(images);
+        y.push_back(torch::full({per_class}, label, torch::kLong));
+      }
+      auto order = torch::randperm(per_class * classes_per_task, generator, torch::kLong);
+      auto count = per_class * classes_per_task;
+      auto images = torch::cat(x).index_select(0, order).to(torch::kByte);
+      return Batch{{"x", images.view({count, 1, 2, 2})},
+                   {"y", torch::cat(y).index_select(0, order)},
+                   {"task", torch::full({count}, task, torch::kLong)}};
+    };
+    Experience experience;
+    experience.id = task;
+    experience.name = "task " + std::to_string(task + 1);
+    experience.train = make(rows_per_class);
+    experience.test = make(std::max<int64_t>(rows_per_class / 2, 1));
+    stream.experiences.push_back(experience);
+  }
+  return stream;
+}
+
+/// A small MlpClassifier for `stream` (one hidden layer of 8 units).
+inline MlpClassifier tiny_classifier(const Stream& stream) {
+  return MlpClassifier(MlpClassifierOptions(4, stream.spec.num_classes)
+                           .hidden_sizes({8})
+                           .classes_per_task(stream.spec.classes_per_task));
 }
 
 }  // namespace evergreen::testing

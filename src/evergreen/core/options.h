@@ -38,6 +38,11 @@ class Options {
   /// Marks `key` as handled by the caller (for values that are not plain options).
   void mark_read(const std::string& key) { read_.insert(key); }
 
+  /// True when the options are read only to be listed (`evergreen run --list`): a factory whose
+  /// work is costly (reading a data set) returns an empty result once its options are read.
+  bool listing_only() const { return listing_only_; }
+  void set_listing_only(bool listing_only) { listing_only_ = listing_only; }
+
   /// Throws InputError naming every key that no component read (a typo or an unknown option).
   void check_all_read() const;
 
@@ -57,6 +62,7 @@ class Options {
   std::string file_;
   std::set<std::string> read_;
   std::vector<OptionDoc> docs_;
+  bool listing_only_ = false;
 };
 
 /// Loads a YAML file; a parse error becomes an InputError with file, line and column.

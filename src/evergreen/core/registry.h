@@ -1,5 +1,7 @@
 // Registries: names -> factories, declared as explicit tables (one line per component), so that
-// nothing depends on static-initialisation order or on the linker keeping unused objects.
+// nothing depends on static-initialisation order or on the linker keeping unused objects. A row
+// may carry typed traits (what a model reads and offers, what a strategy needs), so that a plan
+// and `--list` know which components fit together without building them.
 #pragma once
 
 #include <string>
@@ -9,16 +11,20 @@
 
 namespace evergreen {
 
+/// Traits of registries whose rows declare none.
+struct NoTraits {};
+
 /// Example:
 ///   Registry<StrategyFactory> strategies("strategy", {{"naive", "fine-tune", make_naive}});
 ///   auto strategy = strategies.find("naive", "run.yaml:3:5").make(options);
-template <typename Factory>
+template <typename Factory, typename Traits = NoTraits>
 class Registry {
  public:
   struct Entry {
     std::string name;
     std::string description;
     Factory make;
+    Traits traits = {};
   };
 
   Registry(std::string kind, std::vector<Entry> entries)

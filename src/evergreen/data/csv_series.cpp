@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "evergreen/core/error.h"
-#include "evergreen/data/text_fields.h"
+#include "evergreen/data/io/text_fields.h"
 
 namespace evergreen {
 namespace {

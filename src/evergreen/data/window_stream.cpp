@@ -106,8 +106,8 @@ Stream make_window_stream(const Series& series, const WindowStreamOptions& optio
 
   Stream stream;
   stream.name = series.name;
-  stream.target_offset = mean;
-  stream.target_scale = scale;
+  stream.spec.target.offset = mean;
+  stream.spec.target.scale = scale;
   stream.metadata = {{"series", series.name},
                      {"points", std::to_string(size)},
                      {"step_seconds", fmt::format("{}", series.step_seconds)},

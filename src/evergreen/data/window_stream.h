@@ -37,7 +37,7 @@ struct WindowStreamOptions {
 int64_t window_stream_min_points(const WindowStreamOptions& options);
 
 /// The stream of periods. Batch keys: "x" float32 [N, input_length] and "y" float32
-/// [N, horizon], both standardised as (value - target_offset) / target_scale with the mean and
+/// [N, horizon], both standardised as (value - spec.target.offset) / spec.target.scale with the mean and
 /// (population) standard deviation of the first period's training points only (a standard
 /// deviation of 0 gives scale 1). Experience `id` is the 0-based period index, `name`
 /// "period K" (1-based); metadata: start, end (exclusive), train_end, train_windows,

@@ -19,7 +19,13 @@ void FlatAdam::reset() {
 void FlatAdam::step() {
   torch::NoGradGuard no_grad;
   ++steps_;
-  const auto& gradient = parameters_.gradients();
+  torch::Tensor gradient = parameters_.gradients();
+  if (options_.weight_decay() != 0) {
+    if (options_.decoupled_weight_decay())
+      parameters_.values().mul_(1.0 - options_.learning_rate() * options_.weight_decay());
+    else
+      gradient = gradient.add(parameters_.values(), options_.weight_decay());
+  }
   double bias_correction1 = 1.0 - std::pow(options_.beta1(), static_cast<double>(steps_));
   double bias_correction2 = 1.0 - std::pow(options_.beta2(), static_cast<double>(steps_));
   first_moment_.mul_(options_.beta1()).add_(gradient, 1.0 - options_.beta1());

@@ -4,6 +4,7 @@
 #include "evergreen/models/forecast/mlp_forecaster.h"
 #include "evergreen/models/tpp/attentive_neural_hawkes.h"
 #include "evergreen/models/tpp/neural_hawkes.h"
+#include "evergreen/models/vision/mlp_classifier.h"
 
 namespace evergreen {
 namespace {
@@ -42,11 +43,11 @@ std::shared_ptr<Model> make_lstm(Options& options, const Stream& stream) {
 
 /// The number of event types of an event stream; InputError for any other stream.
 int64_t event_types(const Stream& stream, const std::string& model) {
-  auto types = stream.metadata.find("num_types");
-  EVERGREEN_CHECK_INPUT(types != stream.metadata.end(),
+  EVERGREEN_CHECK_INPUT(stream.spec.kind == StreamKind::kEventSequences &&
+                            stream.spec.num_event_types >= 1,
                         "model '{}' needs an event stream (batches with times, types, mask)",
                         model);
-  return std::stoll(types->second);
+  return stream.spec.num_event_types;
 }
 
 /// The likelihood integral's options, shared by the point-process models.
@@ -92,16 +93,23 @@ std::shared_ptr<Model> make_attentive_neural_hawkes(Options& options, const Stre
 
 }  // namespace
 
-const Registry<ModelFactory>& model_registry() {
-  static const Registry<ModelFactory> registry(
-      "model", {
-                   {"mlp", "MLP forecaster (window -> horizon)", make_mlp},
-                   {"lstm", "LSTM forecaster (one value per step)", make_lstm},
-                   {"nhp", "neural Hawkes process (continuous-time LSTM; Mei & Eisner 2017)",
-                    make_neural_hawkes},
-                   {"attnhp", "attentive neural Hawkes process (Yang, Mei & Eisner 2022)",
-                    make_attentive_neural_hawkes},
-               });
+const ModelRegistry& model_registry() {
+  using Kind = StreamKind;
+  static const ModelRegistry registry(
+      "model",
+      {
+          {"mlp", "MLP forecaster (window -> horizon)", make_mlp,
+           {Kind::kForecasting, Forecaster::kCapabilities}},
+          {"lstm", "LSTM forecaster (one value per step)", make_lstm,
+           {Kind::kForecasting, Forecaster::kCapabilities}},
+          {"nhp", "neural Hawkes process (continuous-time LSTM; Mei & Eisner 2017)",
+           make_neural_hawkes, {Kind::kEventSequences, NeuralHawkesImpl::kCapabilities}},
+          {"attnhp", "attentive neural Hawkes process (Yang, Mei & Eisner 2022)",
+           make_attentive_neural_hawkes,
+           {Kind::kEventSequences, AttentiveNeuralHawkesImpl::kCapabilities}},
+          {"mlp_classifier", "MLP image classifier (Mammoth's 784-100-100-10 backbone)",
+           make_mlp_classifier, {Kind::kClassification, MlpClassifierImpl::kCapabilities}},
+      });
   return registry;
 }
 

@@ -13,6 +13,15 @@ namespace evergreen {
 
 using ModelFactory = std::function<std::shared_ptr<Model>(Options& options, const Stream& stream)>;
 
-const Registry<ModelFactory>& model_registry();
+/// What a registry row declares about its model: the stream kind it reads and what it offers
+/// (the model class's own kCapabilities, so the two cannot disagree).
+struct ModelTraits {
+  StreamKind reads = StreamKind::kForecasting;
+  ModelCapabilities offers;
+};
+
+using ModelRegistry = Registry<ModelFactory, ModelTraits>;
+
+const ModelRegistry& model_registry();
 
 }  // namespace evergreen

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 
 #include "evergreen/core/atomic_file.h"
 #include "evergreen/core/options.h"
@@ -13,8 +14,10 @@
 #include "evergreen/green/flops.h"
 #include "evergreen/green/green_meter.h"
 #include "evergreen/models/model_registry.h"
+#include "evergreen/run/compatibility.h"
 #include "evergreen/run/report.h"
 #include "evergreen/run/trainer.h"
+#include "evergreen/strategies/stacked_strategy.h"
 #include "evergreen/strategies/strategy_registry.h"
 
 namespace evergreen {
@@ -119,13 +122,14 @@ struct RunRecord {
   }
 };
 
-/// Evaluates on every experience's test split; returns the main metric per experience.
-std::vector<double> evaluate_all(Model& model, const Stream& stream, int64_t after,
-                                 RunRecord& record, int64_t* rows) {
+/// Evaluates on every experience's test split through the strategy's evaluation hook; returns
+/// the main metric per experience.
+std::vector<double> evaluate_all(Model& model, Strategy& strategy, const Stream& stream,
+                                 int64_t after, RunRecord& record, int64_t* rows) {
   std::vector<double> row;
   const std::string main = model.main_metric().name;
   for (const auto& experience : stream.experiences) {
-    auto metrics = model.evaluate(experience.test);
+    auto metrics = strategy.evaluate(model, experience.test);
     for (const auto& [name, value] : metrics)
       EVERGREEN_CHECK_INPUT(std::isfinite(value), "experience '{}': metric {} is not finite",
                             experience.name, name);
@@ -180,7 +184,22 @@ void default_progress(const std::string& label, const std::string& text) {
 
 YAML::Node default_experiment_config() { return YAML::Load(kDefaultExperimentYaml); }
 
-ExperimentPlan plan_experiment(YAML::Node config, const std::string& file) {
+Stream StreamCache::get(const YAML::Node& options, YAML::Node* resolved,
+                        const std::function<Stream(YAML::Node*)>& build) {
+  YAML::Emitter emitter;
+  emitter << options;
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto found = streams_.find(emitter.c_str());
+  if (found == streams_.end()) {
+    YAML::Node filled = YAML::Clone(options);
+    Stream stream = build(&filled);
+    found = streams_.emplace(emitter.c_str(), std::make_pair(std::move(stream), filled)).first;
+  }
+  *resolved = YAML::Clone(found->second.second);
+  return found->second.first;
+}
+
+ExperimentPlan plan_experiment(YAML::Node config, const std::string& file, StreamCache* streams) {
   ExperimentPlan plan;
   plan.file = file.empty() ? "default experiment" : file;
   plan.config = config;
@@ -192,16 +211,34 @@ ExperimentPlan plan_experiment(YAML::Node config, const std::string& file) {
   plan.threads = root.get<int64_t>("threads", 1, "intra-op threads");
   EVERGREEN_CHECK_INPUT(plan.threads >= 1, "{}: must be >= 1", root.where("threads"));
 
+  auto build_stream = [&](YAML::Node* node) {
+    Options stream_options(*node, "stream", plan.file);
+    auto stream_name =
+        stream_options.get<std::string>("name", "synthetic_workload", "stream name");
+    Stream stream =
+        stream_registry().find(stream_name, stream_options.where("name")).make(stream_options);
+    stream_options.check_all_read();
+    return stream;
+  };
   Options stream_options = root.child("stream");
-  auto stream_name =
-      stream_options.get<std::string>("name", "synthetic_workload", "stream name");
-  plan.stream =
-      stream_registry().find(stream_name, stream_options.where("name")).make(stream_options);
-  stream_options.check_all_read();
+  if (streams) {
+    YAML::Node resolved;
+    plan.stream = streams->get(stream_options.node(), &resolved, build_stream);
+    config["stream"] = resolved;
+    stream_options = Options(config["stream"], "stream", plan.file);
+  } else {
+    YAML::Node node = stream_options.node();
+    plan.stream = build_stream(&node);
+  }
   EVERGREEN_CHECK_INPUT(plan.stream.size() >= 1, "{}: the stream has no experiences",
                         stream_options.where("name"));
+  if (plan.stream.spec.num_tasks == 0) plan.stream.spec.num_tasks = plan.stream.size();
 
   Options model_options = root.child("model");
+  auto model_name = model_options.get<std::string>("name", "mlp", "model name");
+  const auto& model_entry = model_registry().find(model_name, model_options.where("name"));
+  std::string misfit = model_fit_problem(plan.stream.spec, model_entry);
+  EVERGREEN_CHECK_INPUT(misfit.empty(), "{}: {}", model_options.where("name"), misfit);
   build_model(model_options, plan.stream);
   model_options.check_all_read();
 
@@ -219,6 +256,14 @@ ExperimentPlan plan_experiment(YAML::Node config, const std::string& file) {
     std::string label;
     build_strategy(options, &label);
     options.check_all_read();
+    // A stack fits when each of its members does.
+    std::vector<std::string> members = stacked_member_names(plan.config["strategies"][i]);
+    if (members.empty()) members.push_back(plan.config["strategies"][i]["name"].as<std::string>());
+    for (const auto& member : members) {
+      misfit = strategy_fit_problem(plan.stream.spec, model_entry,
+                                    strategy_registry().find(member, options.where("name")));
+      EVERGREEN_CHECK_INPUT(misfit.empty(), "{}: {}", options.where("name"), misfit);
+    }
     EVERGREEN_CHECK_INPUT(std::find(plan.strategy_labels.begin(), plan.strategy_labels.end(),
                                     label) == plan.strategy_labels.end(),
                           "{}: two strategies are labelled '{}': give each a distinct 'label'",
@@ -243,15 +288,23 @@ StrategyOutcome run_strategy(const ExperimentPlan& plan, size_t strategy_index,
   save_yaml_file(config, directory + "/config.yaml");
 
   set_thread_count(static_cast<int>(plan.threads));
-  torch::manual_seed(plan.seed);
-  Options model_options(plan.config["model"], "model", plan.file);
-  auto model = build_model(model_options, plan.stream);
+  std::shared_ptr<Model> model;
+  {
+    // Initial weights come from LibTorch's global generator: runs on several threads (a sweep)
+    // take turns seeding it and drawing, so each gets the weights its seed gives.
+    static std::mutex global_generator;
+    std::lock_guard<std::mutex> lock(global_generator);
+    torch::manual_seed(plan.seed);
+    Options model_options(plan.config["model"], "model", plan.file);
+    model = build_model(model_options, plan.stream);
+  }
   model->prepare(plan.stream);
   model->eval();
   Options options = strategy_options(plan, strategy_index);
   auto strategy = build_strategy(options, nullptr);
   Options train_options(plan.config["train"], "train", plan.file);
   Trainer trainer(*model, *strategy, read_train_options(train_options), plan.seed);
+  trainer.set_stream_spec(&plan.stream.spec);
   Options green_options(plan.config["green"], "green", plan.file);
   GreenMeter meter(read_green_options(green_options));
 
@@ -265,7 +318,7 @@ StrategyOutcome run_strategy(const ExperimentPlan& plan, size_t strategy_index,
                                         trainer.experiences_trained(), plan.stream.size()));
   } else {
     meter.start("eval");
-    record.initial = evaluate_all(*model, plan.stream, 0, record, &eval_rows);
+    record.initial = evaluate_all(*model, *strategy, plan.stream, 0, record, &eval_rows);
     meter.stop("eval");
     meter.add_flops("eval", rows_times_macs(eval_rows, macs_per_row));
   }
@@ -284,7 +337,7 @@ StrategyOutcome run_strategy(const ExperimentPlan& plan, size_t strategy_index,
                                  rows_times_macs(rows.inference, macs_per_row));
     eval_rows = 0;
     meter.start("eval");
-    record.matrix.push_back(evaluate_all(*model, plan.stream, i + 1, record, &eval_rows));
+    record.matrix.push_back(evaluate_all(*model, *strategy, plan.stream, i + 1, record, &eval_rows));
     meter.stop("eval");
     meter.add_flops("eval", rows_times_macs(eval_rows, macs_per_row));
     write_checkpoint(checkpoint, trainer, record, meter);
@@ -298,13 +351,20 @@ StrategyOutcome run_strategy(const ExperimentPlan& plan, size_t strategy_index,
   const MainMetric metric = model->main_metric();
   ContinualSummary continual = summarize_matrix(record.matrix, record.initial,
                                                 metric.higher_is_better);
-  nlohmann::json final_metrics = nlohmann::json::object();
+  std::map<std::string, double> final_metrics;
   for (const auto& evaluation : record.evaluations) {
     if (evaluation.at("after_experience") != total) continue;
     for (const auto& [name, value] : evaluation.at("metrics").items())
-      final_metrics[name] = final_metrics.value(name, 0.0) + value.get<double>() / total;
+      final_metrics[name] += value.get<double>() / static_cast<double>(total);
   }
   MemoryUsage memory = strategy->memory();
+  outcome.metric = metric;
+  outcome.matrix = record.matrix;
+  outcome.continual = continual;
+  outcome.final_metrics = final_metrics;
+  outcome.memory = memory;
+  outcome.train = meter.phase("train");
+  outcome.total = meter.total();
   std::string strategy_name = plan.config["strategies"][strategy_index]["name"].as<std::string>();
   outcome.summary = {
       {"experiment", plan.name},

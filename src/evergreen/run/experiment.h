@@ -6,10 +6,15 @@
 #include <yaml-cpp/yaml.h>
 
 #include <functional>
+#include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "evergreen/data/experience.h"
+#include "evergreen/eval/continual_metrics.h"
+#include "evergreen/green/green_meter.h"
+#include "evergreen/strategies/strategy.h"
 
 namespace evergreen {
 
@@ -28,7 +33,22 @@ struct ExperimentPlan {
 
 /// Resolves `config` (read from `file`, "" for the built-in default): builds the stream, checks
 /// the model's and strategies' options and rejects unknown keys. Throws InputError.
-ExperimentPlan plan_experiment(YAML::Node config, const std::string& file);
+ExperimentPlan plan_experiment(YAML::Node config, const std::string& file,
+                               class StreamCache* streams = nullptr);
+
+/// Streams already built, by their configuration, so that a sweep builds each stream once. The
+/// streams' tensors are shared between the plans that use them (models never write to them).
+class StreamCache {
+ public:
+  /// The stream `options` describe, built by `build` on the first request; `resolved` receives
+  /// the options with every default filled in.
+  Stream get(const YAML::Node& options, YAML::Node* resolved,
+             const std::function<Stream(YAML::Node*)>& build);
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::pair<Stream, YAML::Node>> streams_;
+};
 
 /// The built-in default experiment (configs/default.yaml): the synthetic workload stream with
 /// Naive, ER and Joint side by side.
@@ -46,11 +66,21 @@ struct RunControl {
   std::function<void(Model&, int64_t)> after_experience;
 };
 
-/// Outcome of one strategy's run.
+/// Outcome of one strategy's run, typed: benches read these fields; `summary` is what
+/// summary.json holds, written from them.
 struct StrategyOutcome {
   std::string label;
   bool completed = false;       ///< false when stopped by `stop_after`
   int64_t experiences_trained = 0;
+  // The fields below are filled when completed.
+  MainMetric metric;
+  MetricMatrix matrix;
+  ContinualSummary continual;
+  /// Each metric after the last experience, averaged over the experiences' test splits.
+  std::map<std::string, double> final_metrics;
+  MemoryUsage memory;
+  PhaseMeasure train;           ///< the training phase's time, CPU, MACs and energy
+  PhaseMeasure total;
   nlohmann::json summary;       ///< summary.json's content (when completed)
 };
 

@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "evergreen/core/options.h"
-#include "evergreen/models/flat_adam.h"
+#include "evergreen/models/flat_optimizer.h"
 #include "evergreen/models/flat_parameters.h"
 #include "evergreen/strategies/strategy.h"
 
@@ -16,7 +16,14 @@ struct TrainOptions {
   TORCH_ARG(int64_t, epochs) = 20;
   TORCH_ARG(int64_t, batch_size) = 32;
   TORCH_ARG(double, learning_rate) = 1e-3;
+  TORCH_ARG(std::string, optimizer) = "adam";  ///< adam, adamw or sgd
+  TORCH_ARG(double, momentum) = 0.0;           ///< sgd only
+  TORCH_ARG(double, weight_decay) = 0.0;       ///< L2 (adam, sgd) or decoupled (adamw)
 };
+
+/// The optimiser `options` name over `parameters`.
+std::unique_ptr<FlatOptimizer> make_flat_optimizer(FlatParameters& parameters,
+                                                   const TrainOptions& options);
 
 TrainOptions read_train_options(Options& options);
 
@@ -37,6 +44,8 @@ using EpochCallback = std::function<void(int64_t, int64_t, double)>;
 class Trainer {
  public:
   Trainer(Model& model, Strategy& strategy, const TrainOptions& options, uint64_t seed);
+  /// The stream's facts, handed to the strategy's hooks (`spec` must outlive the trainer).
+  void set_stream_spec(const StreamSpec* spec) { spec_ = spec; }
 
   /// Trains on `experience`; returns the rows the model processed (for FLOP accounting).
   TrainedRows train(const Experience& experience, const EpochCallback& on_epoch = {});
@@ -51,13 +60,15 @@ class Trainer {
 
  private:
   TrainingContext context(int64_t experience_index);
+  std::string optimizer_prefix() const { return options_.optimizer() == "sgd" ? "sgd" : "adam"; }
 
   Model& model_;
   Strategy& strategy_;
   TrainOptions options_;
   FlatParameters parameters_;
-  FlatAdam optimizer_;
+  std::unique_ptr<FlatOptimizer> optimizer_;
   torch::Generator generator_;
+  const StreamSpec* spec_ = nullptr;
   int64_t experiences_trained_ = 0;
 };
 

@@ -15,8 +15,9 @@ torch::Tensor DarkExperienceReplayStrategy::extra_loss(TrainingContext& context,
   if (buffer_.size() == 0) return {};
   int64_t count = replay_batch_size(options_.replay_batch_size(), context);
   Batch logit_rows = buffer_.sample(count, context.generator);
-  auto logit_term = torch::mse_loss(context.model.forward(logit_rows).at("prediction"),
-                                    logit_rows.at("z"));
+  // DER matches stored outputs by their squared error, logits included (Buzzega et al. 2020).
+  auto logit_term = context.model.distillation_loss(context.model.forward(logit_rows),
+                                                    logit_rows.at("z"), /*temperature=*/0.0);
   Batch label_rows = buffer_.sample(count, context.generator);
   auto label_term = context.model.loss(label_rows, context.model.forward(label_rows));
   context.extra_training_rows += logit_rows.size() + label_rows.size();

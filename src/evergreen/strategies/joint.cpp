@@ -9,6 +9,11 @@ Batch JointStrategy::training_data(const Experience& experience) {
   return seen_;
 }
 
+bool JointStrategy::learns_from(const TrainingContext& context) const {
+  return !offline_ || context.spec == nullptr ||
+         context.experience_index + 1 >= context.spec->num_tasks;
+}
+
 void JointStrategy::save(torch::serialize::OutputArchive& archive) const {
   save_batch(archive, "joint_seen", seen_);
 }

@@ -33,8 +33,8 @@ torch::Tensor LearningWithoutForgettingStrategy::extra_loss(TrainingContext& con
                                                             const Batch& batch,
                                                             const Batch& outputs) {
   if (!batch.contains("teacher_prediction")) return {};
-  return options_.lambda() *
-         torch::mse_loss(outputs.at("prediction"), batch.at("teacher_prediction"));
+  return options_.lambda() * context.model.distillation_loss(
+                                 outputs, batch.at("teacher_prediction"), options_.temperature());
 }
 
 void LearningWithoutForgettingStrategy::after_experience(TrainingContext& context,

@@ -1,6 +1,7 @@
-// LwF (Li & Hoiem, ECCV 2016) adapted to regression: keep the model as it was after the previous
-// experience and add lambda * MSE(f(x), f_old(x)) on the new data, the regression analogue of
-// distilling the old model's soft labels.
+// LwF (Li & Hoiem, ECCV 2016): keep the model as it was after the previous experience and add
+// lambda * distillation(f(x), f_old(x)) on the new data, the loss the model's output kind calls
+// for: T^2 KL of the softened class distributions on logits, MSE on regression outputs (the
+// regression analogue of distilling the old model's soft labels).
 #pragma once
 
 #include "evergreen/strategies/strategy.h"
@@ -9,6 +10,8 @@ namespace evergreen {
 
 struct LearningWithoutForgettingOptions {
   TORCH_ARG(double, lambda) = 1.0;
+  /// Softmax temperature of the distillation on logits (regression outputs use the MSE).
+  TORCH_ARG(double, temperature) = 2.0;
 };
 
 /// Runs `model` on `batch` with its parameters temporarily set to `values` (flat), without

@@ -1,17 +1,18 @@
 #include "evergreen/strategies/prompt_tpp.h"
 
 #include "evergreen/core/error.h"
-#include "evergreen/models/tpp/attentive_neural_hawkes.h"
+#include "evergreen/models/prompt_attachment.h"
 
 namespace evergreen {
 namespace {
 
-AttentiveNeuralHawkesImpl& as_attentive(Model& model) {
-  auto* attentive = dynamic_cast<AttentiveNeuralHawkesImpl*>(&model);
-  EVERGREEN_CHECK_INPUT(attentive != nullptr,
-                        "strategy 'prompttpp' needs the attnhp model (prompts attach to its "
-                        "attention layers)");
-  return *attentive;
+// The plan refuses models without the `prompts` capability; this guards direct use.
+PromptAttachment& prompt_attachment_of(Model& model) {
+  PromptAttachment* attachment = model.prompt_attachment();
+  EVERGREEN_CHECK_INPUT(attachment != nullptr,
+                        "strategy 'prompttpp' needs a model with prompt attachment points "
+                        "(Model::prompt_attachment(), e.g. attnhp's attention layers)");
+  return *attachment;
 }
 
 }  // namespace
@@ -44,19 +45,17 @@ void PromptTppStrategy::create_pool(int64_t layers, int64_t input_size,
       pool_parameters_, FlatAdamOptions().learning_rate(options_.prompt_learning_rate()));
 }
 
-void PromptTppStrategy::attach(AttentiveNeuralHawkesImpl& model, torch::Generator& generator) {
-  const auto& model_options = model.options();
-  const int64_t input_size = model_options.time_embedding_size() + model_options.hidden_size();
-  if (!pool_) create_pool(model_options.num_layers(), input_size, generator);
-  EVERGREEN_CHECK_INPUT(static_cast<int64_t>(keys_.size()) == model_options.num_layers() &&
-                            keys_.front().size(1) == input_size,
-                        "prompttpp: the saved prompt pool does not fit the model's layers");
-  model.set_prompt_provider([this](AttentiveNeuralHawkesImpl& attentive, const Batch& batch) {
-    select_prompts(attentive, batch);
-  });
+void PromptTppStrategy::attach(PromptAttachment& model, torch::Generator& generator) {
+  const int64_t layers = model.prompt_layers(), input_size = model.prompt_row_size();
+  if (!pool_) create_pool(layers, input_size, generator);
+  EVERGREEN_CHECK_INPUT(
+      static_cast<int64_t>(keys_.size()) == layers && keys_.front().size(1) == input_size,
+      "prompttpp: the saved prompt pool does not fit the model's layers");
+  model.set_prompt_provider(
+      [this](PromptAttachment& target, const Batch& batch) { select_prompts(target, batch); });
 }
 
-void PromptTppStrategy::select_prompts(AttentiveNeuralHawkesImpl& model, const Batch& batch) {
+void PromptTppStrategy::select_prompts(PromptAttachment& model, const Batch& batch) {
   const auto& times = batch.at("times");
   const auto& mask = batch.at("mask");
   const int64_t rows = times.size(0), length = times.size(1);
@@ -94,7 +93,7 @@ void PromptTppStrategy::select_prompts(AttentiveNeuralHawkesImpl& model, const B
 
 void PromptTppStrategy::before_experience(TrainingContext& context,
                                           const Experience& experience) {
-  attach(as_attentive(context.model), context.generator);
+  attach(prompt_attachment_of(context.model), context.generator);
 }
 
 torch::Tensor PromptTppStrategy::extra_loss(TrainingContext& context, const Batch& batch,

@@ -1,6 +1,8 @@
 // PromptTPP, after Xue et al., "Prompt-augmented Temporal Point Process for Streaming Event
 // Sequence" (NeurIPS 2023): a continuous-time retrieval prompt pool per attention layer of
-// AttNHP, learned window by window with no replay and no task identity.
+// AttNHP, learned window by window with no replay and no task identity. The strategy reaches the
+// model only through its PromptAttachment (models/prompt_attachment.h), so any model that offers
+// one takes the pool.
 //
 // Per layer l: a pool of `pool_size` prompts, each `prompt_length` rows in the layer's input
 // space, with learnable keys. For every sequence the query is the mean input of layer l (with
@@ -24,7 +26,7 @@
 
 namespace evergreen {
 
-class AttentiveNeuralHawkesImpl;
+class PromptAttachment;
 
 struct PromptTppOptions {
   TORCH_ARG(int64_t, pool_size) = 10;
@@ -50,12 +52,13 @@ class PromptTppStrategy : public Strategy {
 
   /// The pool's parameters as one flat tensor (undefined before the first experience).
   torch::Tensor pool_values() const;
-  /// Attaches the pool to `model` (creating it from `generator` when absent).
-  void attach(AttentiveNeuralHawkesImpl& model, torch::Generator& generator);
+  /// Attaches the pool to `model`'s prompt attachment points (Model::prompt_attachment(), e.g.
+  /// AttNHP's), creating it from `generator` when absent.
+  void attach(PromptAttachment& model, torch::Generator& generator);
 
  private:
   void create_pool(int64_t layers, int64_t input_size, torch::Generator& generator);
-  void select_prompts(AttentiveNeuralHawkesImpl& model, const Batch& batch);
+  void select_prompts(PromptAttachment& model, const Batch& batch);
 
   PromptTppOptions options_;
   std::shared_ptr<torch::nn::Module> pool_;

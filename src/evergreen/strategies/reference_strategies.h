@@ -21,7 +21,9 @@ class RetrainStrategy : public Strategy {
 /// Trains on the first experience only.
 class PretrainStrategy : public Strategy {
  public:
-  bool learns_from(int64_t index) const override { return index == 0; }
+  bool learns_from(const TrainingContext& context) const override {
+    return context.experience_index == 0;
+  }
 };
 
 }  // namespace evergreen

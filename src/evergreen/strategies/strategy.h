@@ -3,12 +3,13 @@
 
 #include <torch/torch.h>
 
+#include <map>
 #include <memory>
 #include <string>
 
 #include "evergreen/core/batch.h"
 #include "evergreen/data/experience.h"
-#include "evergreen/models/flat_adam.h"
+#include "evergreen/models/flat_optimizer.h"
 #include "evergreen/models/flat_parameters.h"
 #include "evergreen/models/model.h"
 
@@ -26,8 +27,21 @@ struct TrainingContext {
   /// (teachers, embeddings).
   int64_t extra_training_rows = 0;
   int64_t extra_inference_rows = 0;
-  /// The trainer's optimiser, for strategies that restart learning (Retrain).
-  FlatAdam* optimizer = nullptr;
+  /// The trainer's optimiser, for strategies that restart learning (Retrain, GDumb).
+  FlatOptimizer* optimizer = nullptr;
+  /// The stream's typed facts (classes per task, number of classes, ...); null outside a run.
+  const StreamSpec* spec = nullptr;
+};
+
+/// What a strategy needs from the model and the stream, declared in its registry row so that a
+/// plan can refuse an unfit pair before anything trains (see fit_problem in run/compatibility.h).
+struct StrategyNeeds {
+  bool hint = false;            ///< the model writes "hint" (hint-based learning, iCaRL's means)
+  bool prompts = false;         ///< prompt attachment points (prompt pools)
+  bool logits = false;          ///< class logits (iCaRL's sigmoid distillation)
+  bool regression = false;      ///< regression outputs on windows "x" -> "y" (DMSHM)
+  bool classification = false;  ///< a classification stream (labels "y", tasks "task")
+  bool class_split = false;     ///< a class-incremental split (classes_per_task > 0)
 };
 
 /// Memory a strategy keeps between experiences.
@@ -43,10 +57,12 @@ class Strategy {
  public:
   virtual ~Strategy() = default;
 
-  /// The rows trained on during `experience` (Joint returns everything seen so far).
+  /// The rows trained on during `experience` (Joint returns everything seen so far). Called for
+  /// every experience, also those the strategy does not learn from.
   virtual Batch training_data(const Experience& experience) { return experience.train; }
-  /// False to skip training on experience `index` altogether (Pretrain after the first).
-  virtual bool learns_from(int64_t index) const { return true; }
+  /// False to skip training on the experience `context.experience_index` altogether (Pretrain
+  /// after the first, offline Joint before the last).
+  virtual bool learns_from(const TrainingContext& context) const { return true; }
   virtual void before_experience(TrainingContext& context, const Experience& experience) {}
   /// The batch one step trains on; replay methods append memory rows to `batch`.
   virtual Batch before_step(TrainingContext& context, const Batch& batch) { return batch; }
@@ -60,6 +76,11 @@ class Strategy {
   /// `batch` holds only the new rows of the step (not the replayed ones).
   virtual void after_step(TrainingContext& context, const Batch& batch) {}
   virtual void after_experience(TrainingContext& context, const Experience& experience) {}
+  /// The evaluation hook: metrics of `model` on a test split. Strategies with their own
+  /// classifier (iCaRL's nearest mean of exemplars) override it.
+  virtual std::map<std::string, double> evaluate(Model& model, const Batch& test) {
+    return model.evaluate(test);
+  }
 
   /// State carried between experiences, saved in every checkpoint.
   virtual void save(torch::serialize::OutputArchive& archive) const {}

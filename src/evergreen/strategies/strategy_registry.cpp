@@ -5,6 +5,11 @@
 #include "evergreen/strategies/dmshm.h"
 #include "evergreen/strategies/elastic_weight_consolidation.h"
 #include "evergreen/strategies/experience_replay.h"
+#include "evergreen/strategies/gdumb.h"
+#include "evergreen/strategies/gradient_episodic_memory.h"
+#include "evergreen/strategies/icarl.h"
+#include "evergreen/strategies/stacked_strategy.h"
+#include "evergreen/strategies/synaptic_intelligence.h"
 #include "evergreen/strategies/joint.h"
 #include "evergreen/strategies/learning_without_forgetting.h"
 #include "evergreen/strategies/naive.h"
@@ -33,7 +38,10 @@ int64_t read_replay_batch_size(Options& options) {
 
 std::unique_ptr<Strategy> make_naive(Options&) { return std::make_unique<NaiveStrategy>(); }
 
-std::unique_ptr<Strategy> make_joint(Options&) { return std::make_unique<JointStrategy>(); }
+std::unique_ptr<Strategy> make_joint(Options& options) {
+  return std::make_unique<JointStrategy>(options.get<bool>(
+      "offline", false, "train once, after the last experience, on all of them"));
+}
 
 std::unique_ptr<Strategy> make_retrain(Options&) { return std::make_unique<RetrainStrategy>(); }
 
@@ -75,8 +83,13 @@ std::unique_ptr<Strategy> make_elastic_weight_consolidation(Options& options) {
 }
 
 std::unique_ptr<Strategy> make_learning_without_forgetting(Options& options) {
-  return std::make_unique<LearningWithoutForgettingStrategy>(LearningWithoutForgettingOptions().lambda(
-      options.get<double>("lambda", 1.0, "weight of matching the previous model's outputs")));
+  auto lambda = options.get<double>("lambda", 1.0, "weight of matching the previous model's outputs");
+  auto temperature = options.get<double>(
+      "temperature", 2.0, "softmax temperature of the distillation (logits only; 0: logit MSE)");
+  EVERGREEN_CHECK_INPUT(lambda >= 0, "{}: must be >= 0", options.where("lambda"));
+  EVERGREEN_CHECK_INPUT(temperature >= 0, "{}: must be >= 0", options.where("temperature"));
+  return std::make_unique<LearningWithoutForgettingStrategy>(
+      LearningWithoutForgettingOptions().lambda(lambda).temperature(temperature));
 }
 
 std::unique_ptr<Strategy> make_dmshm(Options& options) {
@@ -137,8 +150,17 @@ std::unique_ptr<Strategy> make_prompt_tpp(Options& options) {
 
 }  // namespace
 
-const Registry<StrategyFactory>& strategy_registry() {
-  static const Registry<StrategyFactory> registry(
+const StrategyRegistry& strategy_registry() {
+  StrategyNeeds prompts;
+  prompts.prompts = true;
+  StrategyNeeds windows_and_hint;
+  windows_and_hint.regression = windows_and_hint.hint = true;
+  StrategyNeeds labels;
+  labels.classification = true;
+  StrategyNeeds class_split;
+  class_split.classification = class_split.class_split = class_split.logits = class_split.hint =
+      true;
+  static const StrategyRegistry registry(
       "strategy",
       {
           {"naive", "fine-tune on each experience in turn (lower bound)", make_naive},
@@ -148,16 +170,28 @@ const Registry<StrategyFactory>& strategy_registry() {
            make_dark_experience_replay},
           {"agem", "A-GEM: project gradients against a memory gradient", make_averaged_gem},
           {"ewc", "online EWC: diagonal Fisher penalty", make_elastic_weight_consolidation},
-          {"lwf", "LwF for regression: distil the previous model's outputs",
+          {"lwf", "LwF: distil the previous model's outputs (KL with temperature on logits)",
            make_learning_without_forgetting},
           {"dmshm", "DMSHM: density/shift-scored memory + hint learning (after Hao et al. 2023)",
-           make_dmshm},
+           make_dmshm, windows_and_hint},
           {"prompttpp", "PromptTPP: retrieval prompt pool per attention layer, no replay (after "
-                        "Xue et al. 2023; attnhp only)",
-           make_prompt_tpp},
+                        "Xue et al. 2023)",
+           make_prompt_tpp, prompts},
           {"retrain", "learn each experience from the initial weights (forgets by design)",
            make_retrain},
           {"pretrain", "learn the first experience only, then stay fixed", make_pretrain},
+          {"gem", "GEM: project gradients onto the past tasks' constraints (Lopez-Paz & Ranzato "
+                  "2017)",
+           make_gradient_episodic_memory},
+          {"si", "SI: path-integral importance penalty (Zenke et al. 2017)",
+           make_synaptic_intelligence},
+          {"icarl", "iCaRL: herding exemplars, sigmoid distillation, nearest-mean classifier "
+                    "(Rebuffi et al. 2017)",
+           make_icarl, class_split},
+          {"gdumb", "GDumb: class-balanced memory, retrain on it alone (Prabhu et al. 2020)",
+           make_gdumb, labels},
+          {"stack", "several strategies as one learner, hooks in list order (of: [er, ewc])",
+           make_stacked_strategy},
       });
   return registry;
 }

@@ -11,7 +11,8 @@
 namespace evergreen {
 
 using StrategyFactory = std::function<std::unique_ptr<Strategy>(Options& options)>;
+using StrategyRegistry = Registry<StrategyFactory, StrategyNeeds>;
 
-const Registry<StrategyFactory>& strategy_registry();
+const StrategyRegistry& strategy_registry();
 
 }  // namespace evergreen

@@ -1,5 +1,7 @@
 // Readers for marked event sequences (temporal point process data) in the three layouts public
-// TPP data comes in: EasyTPP JSON, RMTPP paired text files and NumPy .npz arrival times.
+// TPP data comes in: EasyTPP JSON, RMTPP paired text files and NumPy .npz arrival times. Each is
+// implemented in its own file (easytpp_format.cpp, rmtpp_format.cpp, npz_format.cpp) on top of
+// data/io/ (JSON records, ZIP archives, .npy arrays, text fields).
 #pragma once
 
 #include <cstdint>

@@ -143,7 +143,9 @@ Stream make_hawkes_regime_stream(Options& options) {
   const int64_t length = std::max(longest(train), longest(test));
   Stream stream;
   stream.name = fmt::format("regime-shifting Hawkes ({} types, seed {})", types, seed);
-  stream.metadata = {{"num_types", std::to_string(types)}, {"max_length", std::to_string(length)}};
+  stream.spec.kind = StreamKind::kEventSequences;
+  stream.spec.num_event_types = types;
+  stream.metadata = {{"max_length", std::to_string(length)}};
   for (int64_t w = 0; w < windows; ++w) {
     Experience experience;
     experience.id = w;
@@ -185,8 +187,9 @@ Stream make_event_sequence_stream(Options& options) {
   const int64_t length = longest({train, test});
   Stream stream;
   stream.name = path;
-  stream.metadata = {{"num_types", std::to_string(data.num_types)},
-                     {"max_length", std::to_string(length)}};
+  stream.spec.kind = StreamKind::kEventSequences;
+  stream.spec.num_event_types = data.num_types;
+  stream.metadata = {{"max_length", std::to_string(length)}};
   Experience experience;
   experience.name = "all sequences";
   experience.train = pad_sequences(train, length);
@@ -239,8 +242,9 @@ Stream make_event_window_stream(Options& options) {
   const int64_t length = std::max(longest(train), longest(test));
   Stream stream;
   stream.name = fmt::format("{} in {} windows", path, windows);
-  stream.metadata = {{"num_types", std::to_string(data.num_types)},
-                     {"max_length", std::to_string(length)}};
+  stream.spec.kind = StreamKind::kEventSequences;
+  stream.spec.num_event_types = data.num_types;
+  stream.metadata = {{"max_length", std::to_string(length)}};
   for (int64_t w = 0; w < windows; ++w) {
     EVERGREEN_CHECK_INPUT(!train[w].empty() && !test[w].empty(),
                           "{}: window {} has no training or no test sequence (fewer windows?)",

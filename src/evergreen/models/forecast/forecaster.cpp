@@ -11,8 +11,8 @@ Forecaster::Forecaster() {
 
 void Forecaster::prepare(const Stream& stream) {
   torch::NoGradGuard no_grad;
-  target_offset_.fill_(stream.target_offset);
-  target_scale_.fill_(stream.target_scale);
+  target_offset_.fill_(stream.spec.target.offset);
+  target_scale_.fill_(stream.spec.target.scale);
 }
 
 Batch Forecaster::forward(const Batch& batch) {

@@ -17,6 +17,8 @@ class Forecaster : public Model {
   torch::Tensor negative_log_likelihood(const Batch& batch, const Batch& outputs) override;
   std::map<std::string, double> evaluate(const Batch& batch) override;
   MainMetric main_metric() const override { return {"mae", false}; }
+  static constexpr ModelCapabilities kCapabilities{OutputKind::kRegression, /*hint=*/true};
+  ModelCapabilities capabilities() const override { return kCapabilities; }
 
  protected:
   Forecaster();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 
 #include "evergreen/core/error.h"
 #include "evergreen/green/flops.h"
@@ -326,6 +327,15 @@ torch::Tensor AttentiveNeuralHawkesImpl::intensities(const AttentiveNeuralHawkes
     blocks.push_back(torch::cat(pieces, 1));
   }
   return torch::cat(blocks, 0);
+}
+
+HistoryIntensityFunction AttentiveNeuralHawkesImpl::intensities_after(const Batch& batch) {
+  // Shared, so that copies of the function (thinning copies it per block) keep one pass.
+  auto history = std::make_shared<AttentiveNeuralHawkesHistory>(encode_history(batch));
+  return [this, history](const torch::Tensor& rows, const torch::Tensor& positions,
+                         const torch::Tensor& offsets) {
+    return intensities(*history, rows, positions, offsets);
+  };
 }
 
 torch::Tensor AttentiveNeuralHawkesImpl::layer_input_mean(const Batch& batch, int64_t layer) {

@@ -6,11 +6,12 @@
 #include <torch/torch.h>
 
 #include <cmath>
-#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "evergreen/models/prompt_attachment.h"
+#include "evergreen/models/tpp/intensity_function.h"
 #include "evergreen/models/tpp/point_process_model.h"
 
 namespace evergreen {
@@ -74,11 +75,11 @@ struct AttentiveNeuralHawkesHistory {
 /// embedding for times between events. As in the paper, every attention has a null slot (logit
 /// 0, value 0), so an empty history is well defined (the "1 +" in its normaliser).
 ///
-/// Prefix-tuning (the attachment point of PromptTPP): set_prefix(layer, keys, values) prepends P
-/// rows to that layer's attention keys and values, after the projections and before the split
-/// into heads. Prefix rows are not events: every query sees all of them, and the causal mask is
-/// applied to the event columns after them (the public PromptTPP code shifted the mask instead,
-/// defect 1 in RESEARCH.md). Prefixes are not parameters and are not saved.
+/// Prefix-tuning (the model's PromptAttachment, what PromptTPP uses): set_prefix(layer, keys,
+/// values) prepends P rows to that layer's attention keys and values, after the projections and
+/// before the split into heads. Prefix rows are not events: every query sees all of them, and the
+/// causal mask is applied to the event columns after them (the public PromptTPP code shifted the
+/// mask instead, defect 1 in RESEARCH.md). Prefixes are not parameters and are not saved.
 ///
 /// Cost: the events' keys and values are computed once per layer; then every query row (G
 /// integral points and the event time per interval) attends to the 1 + P + c columns it may see.
@@ -88,8 +89,8 @@ struct AttentiveNeuralHawkesHistory {
 /// process's baseline, against over 10 GB for one block). With gradients every block's
 /// activations are kept for the backward pass.
 ///
-/// Next-event prediction (tpp/thinning.h) reads intensities at arbitrary times through
-/// encode_history() and intensities().
+/// Next-event prediction (tpp/thinning.h) reads intensities at arbitrary times through the
+/// model's IntensityFunction: intensities_after() is encode_history() read by intensities().
 ///
 /// Example:
 ///   AttentiveNeuralHawkes model(AttentiveNeuralHawkesOptions(/*num_types=*/2));
@@ -102,19 +103,34 @@ struct AttentiveNeuralHawkesHistory {
 ///   auto history = model->encode_history(batch);
 ///   auto lambdas = model->intensities(history, torch::tensor({0L}), torch::tensor({3L}),
 ///                                     torch::full({1, 1}, 0.5));
-class AttentiveNeuralHawkesImpl : public PointProcessModel {
+class AttentiveNeuralHawkesImpl : public PointProcessModel,
+                                  public PromptAttachment,
+                                  public IntensityFunction {
  public:
   explicit AttentiveNeuralHawkesImpl(const AttentiveNeuralHawkesOptions& options);
 
   Batch forward(const Batch& batch) override;
   int64_t forward_macs_per_row() const override;
   int64_t hint_size() const override { return options_.hidden_size(); }
+  static constexpr ModelCapabilities kCapabilities{OutputKind::kSequenceLikelihood,
+                                                   /*hint=*/true, /*prompts=*/true,
+                                                   /*intensity=*/true};
+  ModelCapabilities capabilities() const override { return kCapabilities; }
+  PromptAttachment* prompt_attachment() override { return this; }
+  IntensityFunction* intensity_function() override { return this; }
+
+  // PromptAttachment: every attention layer takes prefixes; a prompt row is a layer's input,
+  // [time_embedding(t); x] (time_embedding_size + hidden_size).
+  int64_t prompt_layers() const override { return options_.num_layers(); }
+  int64_t prompt_row_size() const override {
+    return options_.time_embedding_size() + options_.hidden_size();
+  }
 
   /// Prepends `keys` and `values` ([N or 1, P, hidden_size], same shape) to the attention keys
   /// and values of `layer` (0-based) until clear_prefix(). Gradients flow into them.
-  void set_prefix(int64_t layer, torch::Tensor keys, torch::Tensor values);
+  void set_prefix(int64_t layer, torch::Tensor keys, torch::Tensor values) override;
   /// Removes the prefixes of every layer.
-  void clear_prefix();
+  void clear_prefix() override;
   bool has_prefix(int64_t layer) const;
 
   /// The mean over valid events of the input of `layer` (0-based), [time_embedding(t_j); x_j]
@@ -122,21 +138,22 @@ class AttentiveNeuralHawkesImpl : public PointProcessModel {
   /// prefixes currently set on the layers below, so a strategy retrieves layer by layer. It
   /// averages over the whole sequence (as PromptTPP does), so a prompt chosen from it depends on
   /// the sequence's later events too.
-  torch::Tensor layer_input_mean(const Batch& batch, int64_t layer);
+  torch::Tensor layer_input_mean(const Batch& batch, int64_t layer) override;
 
   /// The key and value projections of `layer` applied to `inputs` [..., T + H]: lets a strategy
   /// hold prompts in the layer's input space and turn them into prefix rows.
   std::pair<torch::Tensor, torch::Tensor> project_key_value(int64_t layer,
-                                                            const torch::Tensor& inputs);
+                                                            const torch::Tensor& inputs) override;
 
   /// A callback run at the start of every forward pass with the batch, before anything else:
   /// where a prompt strategy sets the prefixes a batch needs (PromptTPP retrieves per sequence),
   /// so that training and evaluation see the same prompts. Empty to remove.
-  using PromptProvider = std::function<void(AttentiveNeuralHawkesImpl&, const Batch&)>;
-  void set_prompt_provider(PromptProvider provider) { prompt_provider_ = std::move(provider); }
+  void set_prompt_provider(PromptProvider provider) override {
+    prompt_provider_ = std::move(provider);
+  }
 
   /// Sinusoidal embedding [..., T] of absolute times [...].
-  torch::Tensor time_embedding(const torch::Tensor& times) const;
+  torch::Tensor time_embedding(const torch::Tensor& times) const override;
 
   /// Runs the prompt provider (so the prefixes are those forward() would use on `batch`), then
   /// every layer's keys and values for the batch's events.
@@ -150,6 +167,11 @@ class AttentiveNeuralHawkesImpl : public PointProcessModel {
   /// and offset t_i - t_{i-1} it gives the intensities forward() scores event i with.
   torch::Tensor intensities(const AttentiveNeuralHawkesHistory& history, const torch::Tensor& rows,
                             const torch::Tensor& positions, const torch::Tensor& offsets);
+
+  // IntensityFunction: encode_history() once (the prompt provider included, so predictions see
+  // the prompts forward() would), read by intensities(); positions may be -1.
+  int64_t num_event_types() const override { return options_.num_types(); }
+  HistoryIntensityFunction intensities_after(const Batch& batch) override;
 
   const AttentiveNeuralHawkesOptions& options() const { return options_; }
 

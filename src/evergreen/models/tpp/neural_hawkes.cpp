@@ -1,5 +1,7 @@
 #include "evergreen/models/tpp/neural_hawkes.h"
 
+#include <memory>
+
 #include "evergreen/core/error.h"
 #include "evergreen/green/flops.h"
 
@@ -53,6 +55,21 @@ EventBatchView view_of(const Batch& batch) {
 
 NeuralHawkesStates NeuralHawkesImpl::event_states(const Batch& batch) {
   return continuous_time_lstm_states(weights(batch), view_of(batch));
+}
+
+HistoryIntensityFunction NeuralHawkesImpl::intensities_after(const Batch& batch) {
+  // The continuous-time LSTM's state after every event decays in closed form to any later time.
+  // Shared, so that copies of the function (thinning copies it per block) keep one pass.
+  auto states = std::make_shared<NeuralHawkesStates>(event_states(batch));
+  return [this, states](const torch::Tensor& rows, const torch::Tensor& positions,
+                        const torch::Tensor& offsets) {
+    EVERGREEN_CHECK_INPUT((positions >= 0).all().item<bool>(),
+                          "next-event prediction: NHP positions must be >= 0");
+    auto pick = [&](const torch::Tensor& state) { return state.index({rows, positions}); };
+    auto cell = pick(states->cell);
+    return intensities(cell, pick(states->cell_target), pick(states->decay),
+                       pick(states->output_gate), offsets.to(cell.dtype()));
+  };
 }
 
 Batch NeuralHawkesImpl::forward(const Batch& batch) {

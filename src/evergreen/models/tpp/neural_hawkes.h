@@ -7,6 +7,7 @@
 #include <string>
 
 #include "evergreen/models/tpp/continuous_time_lstm.h"
+#include "evergreen/models/tpp/intensity_function.h"
 #include "evergreen/models/tpp/point_process_model.h"
 
 namespace evergreen {
@@ -35,13 +36,18 @@ struct NeuralHawkesOptions {
 /// Example:
 ///   NeuralHawkes model(NeuralHawkesOptions(/*num_types=*/2).hidden_size(16));
 ///   Batch out = model->forward(batch);   // out.at("log_likelihood")
-class NeuralHawkesImpl : public PointProcessModel {
+class NeuralHawkesImpl : public PointProcessModel, public IntensityFunction {
  public:
   explicit NeuralHawkesImpl(const NeuralHawkesOptions& options);
 
   Batch forward(const Batch& batch) override;
   int64_t forward_macs_per_row() const override;
   int64_t hint_size() const override { return options_.hidden_size(); }
+  static constexpr ModelCapabilities kCapabilities{OutputKind::kSequenceLikelihood,
+                                                   /*hint=*/true, /*prompts=*/false,
+                                                   /*intensity=*/true};
+  ModelCapabilities capabilities() const override { return kCapabilities; }
+  IntensityFunction* intensity_function() override { return this; }
 
   /// Intensities [N, G, K] at times `offsets` [N, G] after the events whose decaying states are
   /// given (the continuous-time LSTM read-out between two events).
@@ -58,6 +64,11 @@ class NeuralHawkesImpl : public PointProcessModel {
   ///                                     at3(states.decay), at3(states.output_gate),
   ///                                     torch::full({n, 1}, 0.5));
   NeuralHawkesStates event_states(const Batch& batch);
+
+  // IntensityFunction: event_states() once, read by intensities(); positions must be >= 0 (the
+  // state before the first event is not kept).
+  int64_t num_event_types() const override { return options_.num_types(); }
+  HistoryIntensityFunction intensities_after(const Batch& batch) override;
 
   const NeuralHawkesOptions& options() const { return options_; }
 

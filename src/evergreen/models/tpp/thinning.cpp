@@ -3,19 +3,17 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <memory>
 #include <vector>
 
 #include "evergreen/core/error.h"
-#include "evergreen/models/tpp/attentive_neural_hawkes.h"
-#include "evergreen/models/tpp/neural_hawkes.h"
 
 namespace evergreen {
 namespace {
 
 // The total intensity [N, G] at `offsets` [N, G], after checking what the callable returned: a
 // wrong shape would otherwise surface as a broadcasting error far from its cause.
-torch::Tensor total_intensity(const IntensityFunction& intensity_at, const torch::Tensor& offsets) {
+torch::Tensor total_intensity(const OffsetIntensityFunction& intensity_at,
+                              const torch::Tensor& offsets) {
   auto lambdas = intensity_at(offsets);
   EVERGREEN_CHECK_INPUT(
       lambdas.dim() == 3 && lambdas.size(0) == offsets.size(0) &&
@@ -28,7 +26,7 @@ torch::Tensor total_intensity(const IntensityFunction& intensity_at, const torch
 
 }  // namespace
 
-NextEventPrediction thinning_predict(const IntensityFunction& intensity_at, int64_t histories,
+NextEventPrediction thinning_predict(const OffsetIntensityFunction& intensity_at, int64_t histories,
                                      torch::Generator& generator, const ThinningOptions& options) {
   EVERGREEN_CHECK_INPUT(histories >= 1, "thinning: histories must be >= 1, got {}", histories);
   EVERGREEN_CHECK_INPUT(options.draws() >= 1 && options.samples() >= 1 && options.chunk() >= 1,
@@ -109,34 +107,30 @@ NextEventPrediction thinning_predict(const IntensityFunction& intensity_at, int6
   return prediction;
 }
 
-HistoryIntensityFunction history_intensities(PointProcessModel& model, const Batch& batch) {
-  if (auto* neural_hawkes = dynamic_cast<NeuralHawkesImpl*>(&model)) {
-    // The continuous-time LSTM's state after every event decays in closed form to any later time.
-    auto states = std::make_shared<NeuralHawkesStates>(neural_hawkes->event_states(batch));
-    return [neural_hawkes, states](const torch::Tensor& rows, const torch::Tensor& positions,
-                                   const torch::Tensor& offsets) {
-      EVERGREEN_CHECK_INPUT((positions >= 0).all().item<bool>(),
-                            "next-event prediction: NHP positions must be >= 0");
-      auto pick = [&](const torch::Tensor& state) { return state.index({rows, positions}); };
-      auto cell = pick(states->cell);
-      return neural_hawkes->intensities(cell, pick(states->cell_target), pick(states->decay),
-                                        pick(states->output_gate), offsets.to(cell.dtype()));
-    };
-  }
-  if (auto* attentive = dynamic_cast<AttentiveNeuralHawkesImpl*>(&model)) {
-    auto history = std::make_shared<AttentiveNeuralHawkesHistory>(attentive->encode_history(batch));
-    return [attentive, history](const torch::Tensor& rows, const torch::Tensor& positions,
-                                const torch::Tensor& offsets) {
-      return attentive->intensities(*history, rows, positions, offsets);
-    };
-  }
-  EVERGREEN_CHECK_INPUT(false,
-                        "next-event prediction: the model is neither an NHP nor an AttNHP, so "
-                        "its intensities after a history cannot be read");
-  return {};
+HistoryIntensityFunction history_intensities(Model& model, const Batch& batch) {
+  IntensityFunction* intensity = model.intensity_function();
+  EVERGREEN_CHECK_INPUT(intensity != nullptr,
+                        "next-event prediction: the model offers no intensity function "
+                        "(capabilities().intensity), so its intensities after a history cannot "
+                        "be read");
+  // A model of another family implements the seam on its own: check its answers' shape here,
+  // where a mistake is still near its cause.
+  HistoryIntensityFunction after = intensity->intensities_after(batch);
+  const int64_t types = intensity->num_event_types();
+  return [after, types](const torch::Tensor& rows, const torch::Tensor& positions,
+                        const torch::Tensor& offsets) {
+    auto lambdas = after(rows, positions, offsets);
+    EVERGREEN_CHECK_INPUT(
+        offsets.dim() == 2 && lambdas.dim() == 3 &&
+            lambdas.sizes().slice(0, 2) == offsets.sizes() && lambdas.size(2) == types,
+        "next-event prediction: the intensity function must map offsets [M, G] to [M, G, {}], "
+        "got offsets {} and intensities {}",
+        types, c10::str(offsets.sizes()), c10::str(lambdas.sizes()));
+    return lambdas;
+  };
 }
 
-std::map<std::string, double> next_event_metrics(PointProcessModel& model, const Batch& batch,
+std::map<std::string, double> next_event_metrics(Model& model, const Batch& batch,
                                                  torch::Generator& generator,
                                                  const NextEventOptions& options) {
   for (const char* key : {"times", "types", "mask"}) {
@@ -180,7 +174,7 @@ std::map<std::string, double> next_event_metrics(PointProcessModel& model, const
   for (int64_t begin = 0; begin < targets; begin += options.block_size()) {
     const int64_t end = std::min(targets, begin + options.block_size());
     auto block_rows = rows.slice(0, begin, end), block_positions = previous.slice(0, begin, end);
-    IntensityFunction intensity_at = [&](const torch::Tensor& offsets_after_last) {
+    OffsetIntensityFunction intensity_at = [&](const torch::Tensor& offsets_after_last) {
       return intensities_after(block_rows, block_positions, offsets_after_last);
     };
     auto prediction = thinning_predict(intensity_at, end - begin, generator, thinning);

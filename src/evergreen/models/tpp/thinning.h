@@ -9,7 +9,8 @@
 #include <string>
 
 #include "evergreen/core/batch.h"
-#include "evergreen/models/tpp/point_process_model.h"
+#include "evergreen/models/model.h"
+#include "evergreen/models/tpp/intensity_function.h"
 
 namespace evergreen {
 
@@ -17,7 +18,7 @@ namespace evergreen {
 /// >= 0) -> [N, G, K]. The offsets are relative, s = t - t_last; a model that works in absolute
 /// time must add each history's t_last itself. (Handing offsets to code that expects absolute
 /// times is the bug in EasyTPP's thinning that we do not copy.)
-using IntensityFunction = std::function<torch::Tensor(const torch::Tensor& offsets)>;
+using OffsetIntensityFunction = std::function<torch::Tensor(const torch::Tensor& offsets)>;
 
 struct ThinningOptions {
   /// Proposals per chain and prediction, EasyTPP's 500 exponential draws. A chain that has
@@ -79,7 +80,7 @@ struct NextEventPrediction {
 ///   auto next = thinning_predict(intensity_at, /*histories=*/4, generator, ThinningOptions());
 ///   // next.offset ~ 1/3 and next.type == 1 for each of the 4 histories;
 ///   // absolute time of history n: last_times[n] + next.offset[n]
-NextEventPrediction thinning_predict(const IntensityFunction& intensity_at, int64_t histories,
+NextEventPrediction thinning_predict(const OffsetIntensityFunction& intensity_at, int64_t histories,
                                      torch::Generator& generator, const ThinningOptions& options);
 
 struct NextEventOptions {
@@ -92,34 +93,27 @@ struct NextEventOptions {
   TORCH_ARG(int64_t, block_size) = 64;
 };
 
-/// Intensities of a batch's sequences after a given history: (rows [M], positions [M], offsets
-/// [M, G]) -> lambda_k [M, G, K] at times t_{positions[m]} + offsets[m, g] of sequence rows[m],
-/// the history being that sequence's events 0..positions[m] (later events unseen). int64 rows
-/// and positions; offsets >= 0.
-using HistoryIntensityFunction = std::function<torch::Tensor(
-    const torch::Tensor& rows, const torch::Tensor& positions, const torch::Tensor& offsets)>;
-
 /// The HistoryIntensityFunction of `model` on `batch` ("times", "types", "mask" as the model
-/// reads them), after one pass over the batch's events: for an NHP the state after every event
-/// (NeuralHawkesImpl::event_states, read by NeuralHawkesImpl::intensities), for an AttNHP every
-/// layer's keys and values (AttentiveNeuralHawkesImpl::encode_history, read by
-/// AttentiveNeuralHawkesImpl::intensities; the prompt provider runs first, so the prediction sees
-/// the prompts forward() would). The function keeps `model` and the pass's tensors. Throws
-/// InputError for other models.
-HistoryIntensityFunction history_intensities(PointProcessModel& model, const Batch& batch);
+/// reads them), after one pass over the batch's events: the model's IntensityFunction
+/// (Model::intensity_function(); for an NHP the state after every event, for an AttNHP every
+/// layer's keys and values, the prompt provider running first, so the prediction sees the
+/// prompts forward() would). Every call checks that the model returned [M, G, K] intensities.
+/// The function refers to `model` and keeps the pass's tensors. Throws InputError for a model
+/// without an intensity function.
+HistoryIntensityFunction history_intensities(Model& model, const Batch& batch);
 
-/// Next-event prediction metrics of an NHP or an AttNHP on a batch ("times", "types", "mask" as
-/// the model reads them): for every event i >= 1 of every sequence, the history is the events
-/// before i and the prediction is made after event i - 1 (from one pass over the batch, see
-/// history_intensities). Returns "rmse" (of the predicted against the true inter-event time
-/// t_i - t_{i-1}), "type_accuracy", "events" (predictions made), "censored_fraction" (of all
-/// chains) and "look_ahead" (the window used).
+/// Next-event prediction metrics of a model with an intensity function (NHP, AttNHP) on a batch
+/// ("times", "types", "mask" as the model reads them): for every event i >= 1 of every sequence,
+/// the history is the events before i and the prediction is made after event i - 1 (from one pass
+/// over the batch, see history_intensities). Returns "rmse" (of the predicted against the true
+/// inter-event time t_i - t_{i-1}), "type_accuracy", "events" (predictions made),
+/// "censored_fraction" (of all chains) and "look_ahead" (the window used).
 ///
 /// Example:
 ///   auto generator = at::make_generator<at::CPUGeneratorImpl>(0);
 ///   auto metrics = next_event_metrics(*model, test_batch, generator, NextEventOptions());
 ///   // metrics.at("rmse"), metrics.at("type_accuracy")
-std::map<std::string, double> next_event_metrics(PointProcessModel& model, const Batch& batch,
+std::map<std::string, double> next_event_metrics(Model& model, const Batch& batch,
                                                  torch::Generator& generator,
                                                  const NextEventOptions& options);
 

@@ -6,7 +6,7 @@
 
 #include "evergreen/core/error.h"
 #include "evergreen/models/flat_parameters.h"
-#include "models/event_batch.h"
+#include "models/tpp/event_batch.h"
 
 namespace evergreen {
 namespace {

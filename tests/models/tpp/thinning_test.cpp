@@ -3,18 +3,19 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <initializer_list>
 #include <vector>
 
 #include "evergreen/core/error.h"
 #include "evergreen/models/tpp/attentive_neural_hawkes.h"
 #include "evergreen/models/tpp/neural_hawkes.h"
-#include "models/event_batch.h"
+#include "models/tpp/event_batch.h"
 
 namespace evergreen {
 namespace {
 
 // Intensities that do not depend on time: [N, G, K] filled with `rates`.
-IntensityFunction constant_intensity(std::vector<double> rates) {
+OffsetIntensityFunction constant_intensity(std::vector<double> rates) {
   auto values = torch::tensor(rates, torch::kDouble);
   return [values](const torch::Tensor& offsets) {
     return values.view({1, 1, -1}).expand({offsets.size(0), offsets.size(1), values.size(0)});
@@ -64,7 +65,7 @@ TEST(Thinning, MedianEstimateOfAConstantIntensity) {
 // E[T] = integral_0^inf exp(-Lambda(s)) ds, Lambda(s) = (a / b)(1 - e^{-b s}) + c s.
 TEST(Thinning, DecayingIntensityMatchesTheClosedFormMean) {
   const double a = 3.0, b = 2.0, c = 0.5;
-  IntensityFunction intensity_at = [&](const torch::Tensor& offsets) {
+  OffsetIntensityFunction intensity_at = [&](const torch::Tensor& offsets) {
     return torch::stack({a * torch::exp(-b * offsets), torch::full_like(offsets, c)}, 2);
   };
   // Simpson's rule on [0, 60]; the integrand is below e^-30 past it.
@@ -103,7 +104,7 @@ TEST(Thinning, SamplesPastTheWindowAreCensoredAtItsEnd) {
 
 // (d) The generator is the only random source.
 TEST(Thinning, SameSeedGivesIdenticalPredictions) {
-  IntensityFunction intensity_at = [](const torch::Tensor& offsets) {
+  OffsetIntensityFunction intensity_at = [](const torch::Tensor& offsets) {
     return torch::stack({1 + torch::sin(3 * offsets).pow(2), 0.5 * torch::exp(-offsets)}, 2);
   };
   auto options = ThinningOptions().samples(50);
@@ -126,7 +127,7 @@ TEST(Thinning, RejectsBadOptions) {
                InputError);
   EXPECT_THROW(thinning_predict(intensity_at, 1, generator, ThinningOptions().estimate("mode")),
                InputError);
-  IntensityFunction flat = [](const torch::Tensor& offsets) { return offsets; };
+  OffsetIntensityFunction flat = [](const torch::Tensor& offsets) { return offsets; };
   EXPECT_THROW(thinning_predict(flat, 1, generator, ThinningOptions()), InputError);
 }
 
@@ -190,7 +191,7 @@ NeuralHawkes constant_rate_model(const std::vector<double>& biases) {
 // spread of the true gaps around that gap, and the accuracy the share of next events of type 2.
 constexpr double kConstantBiases[] = {0.3, -1.2, 0.8};
 
-void expect_constant_rate_predictions(PointProcessModel& model, uint64_t seed) {
+void expect_constant_rate_predictions(Model& model, uint64_t seed) {
   double total = 0;
   for (double bias : kConstantBiases) total += std::log1p(std::exp(bias));
   const double expected = 1.0 / total;
@@ -201,7 +202,7 @@ void expect_constant_rate_predictions(PointProcessModel& model, uint64_t seed) {
   auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
   auto intensities_after = history_intensities(model, batch);
   for (int64_t position = 0; position < 6; ++position) {
-    IntensityFunction intensity_at = [&](const torch::Tensor& offsets) {
+    OffsetIntensityFunction intensity_at = [&](const torch::Tensor& offsets) {
       return intensities_after(torch::tensor({0L}), torch::tensor({position}), offsets);
     };
     auto prediction = thinning_predict(intensity_at, 1, generator, ThinningOptions().samples(2000));
@@ -300,6 +301,75 @@ TEST(AttentiveNeuralHawkesThinning, HistoryIntensitiesMatchTheModels) {
   auto expected = neural->intensities(pick(states.cell), pick(states.cell_target),
                                       pick(states.decay), pick(states.output_gate), gaps);
   EXPECT_TRUE(torch::equal(history_intensities(*neural, batch)(rows, positions, gaps), expected));
+}
+
+// A point process of no model class thinning knows: constant rates, reached only through
+// Model::intensity_function(). `declared_types` is what it claims K is, `offered` whether it
+// offers the seam at all.
+class ConstantRateProcess : public PointProcessModel, public IntensityFunction {
+ public:
+  ConstantRateProcess(std::vector<double> rates, int64_t declared_types, bool offered)
+      : rates_(torch::tensor(rates, torch::kDouble)),
+        declared_types_(declared_types),
+        offered_(offered) {}
+  Batch forward(const Batch& batch) override { return {}; }
+  int64_t forward_macs_per_row() const override { return 0; }
+  IntensityFunction* intensity_function() override { return offered_ ? this : nullptr; }
+  int64_t num_event_types() const override { return declared_types_; }
+  HistoryIntensityFunction intensities_after(const Batch& batch) override {
+    return [rates = rates_](const torch::Tensor& rows, const torch::Tensor& positions,
+                            const torch::Tensor& offsets) {
+      return rates.view({1, 1, -1}).expand({offsets.size(0), offsets.size(1), rates.size(0)});
+    };
+  }
+
+ private:
+  torch::Tensor rates_;
+  int64_t declared_types_;
+  bool offered_;
+};
+
+std::vector<double> constant_rates() {
+  std::vector<double> rates;
+  for (double bias : kConstantBiases) rates.push_back(std::log1p(std::exp(bias)));
+  return rates;
+}
+
+// The same predictions as NHP's and AttNHP's with those rates: the seam is all thinning needs.
+TEST(IntensityFunctionSeam, AnyModelOfferingItIsPredicted) {
+  ConstantRateProcess process(constant_rates(), 3, /*offered=*/true);
+  expect_constant_rate_predictions(process, 28);
+}
+
+TEST(IntensityFunctionSeam, ModelsWithoutItOrWithWrongShapesAreRefused) {
+  Batch batch = one_sequence({0.0, 0.5, 1.0}, {0, 1, 2});
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(29);
+  ConstantRateProcess hidden(constant_rates(), 3, /*offered=*/false);
+  EXPECT_THROW(history_intensities(hidden, batch), InputError);
+  EXPECT_THROW(next_event_metrics(hidden, batch, generator, NextEventOptions()), InputError);
+  // Claims four types but returns three: caught where the intensities are read.
+  ConstantRateProcess miscounted(constant_rates(), 4, /*offered=*/true);
+  auto after = history_intensities(miscounted, batch);
+  EXPECT_THROW(
+      after(torch::tensor({0L}), torch::tensor({1L}), torch::zeros({1, 2}, torch::kDouble)),
+      InputError);
+}
+
+// The declared capability and the offered seam agree for both point-process models.
+TEST(IntensityFunctionSeam, CapabilitiesMatchTheSeams) {
+  NeuralHawkes neural(NeuralHawkesOptions(2).hidden_size(4));
+  AttentiveNeuralHawkes attentive(
+      AttentiveNeuralHawkesOptions(2).hidden_size(4).time_embedding_size(2).num_heads(1));
+  for (Model* model : std::initializer_list<Model*>{neural.get(), attentive.get()}) {
+    EXPECT_TRUE(model->capabilities().intensity);
+    ASSERT_NE(model->intensity_function(), nullptr);
+    EXPECT_EQ(model->intensity_function()->num_event_types(), 2);
+    EXPECT_EQ(model->capabilities().prompts, model->prompt_attachment() != nullptr);
+  }
+  EXPECT_EQ(neural->prompt_attachment(), nullptr);
+  ASSERT_NE(attentive->prompt_attachment(), nullptr);
+  EXPECT_EQ(attentive->prompt_attachment()->prompt_layers(), 2);
+  EXPECT_EQ(attentive->prompt_attachment()->prompt_row_size(), 2 + 4);
 }
 
 }  // namespace

@@ -28,8 +28,8 @@ TEST(LstmForecaster, ShapesAndHandCountedMacs) {
 TEST(Forecaster, MetricsAreInTheSeriesUnits) {
   MlpForecaster model(MlpForecasterOptions(4, 2).hidden_size(3));
   Stream stream;
-  stream.target_offset = 100.0;
-  stream.target_scale = 10.0;
+  stream.spec.target.offset = 100.0;
+  stream.spec.target.scale = 10.0;
   model->prepare(stream);
   Batch batch{{"x", torch::randn({6, 4})}, {"y", torch::randn({6, 2})}};
   torch::NoGradGuard no_grad;

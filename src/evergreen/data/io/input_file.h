@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "evergreen/core/error.h"
@@ -23,6 +24,14 @@ inline std::ifstream open_input_file(const std::string& file) {
   std::ifstream in(file, std::ios::binary);
   EVERGREEN_CHECK_INPUT(in.good(), "{}: cannot open for reading", file);
   return in;
+}
+
+/// The whole contents of `file`, for formats parsed in memory (JSON).
+inline std::string read_whole_file(const std::string& file) {
+  std::ifstream in = open_input_file(file);
+  std::string contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EVERGREEN_CHECK_INPUT(!in.bad(), "{}: read error", file);
+  return contents;
 }
 
 }  // namespace evergreen

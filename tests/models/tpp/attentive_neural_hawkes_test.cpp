@@ -6,7 +6,7 @@
 
 #include "evergreen/core/error.h"
 #include "evergreen/models/flat_parameters.h"
-#include "models/event_batch.h"
+#include "models/tpp/event_batch.h"
 
 namespace evergreen {
 namespace {
@@ -372,9 +372,9 @@ TEST(AttentiveNeuralHawkes, IntensitiesReproduceForwardAtEventTimes) {
   model->to(torch::kDouble);
   auto prompt = torch::randn({2, 3, 8}, torch::kDouble);
   int64_t provided = 0;
-  model->set_prompt_provider([&](AttentiveNeuralHawkesImpl& attentive, const Batch& batch) {
+  model->set_prompt_provider([&](PromptAttachment& attachment, const Batch& batch) {
     ++provided;
-    attentive.set_prefix(0, prompt * batch.at("times").select(1, 1).view({2, 1, 1}), prompt);
+    attachment.set_prefix(0, prompt * batch.at("times").select(1, 1).view({2, 1, 1}), prompt);
   });
   Batch batch = two_windows(torch::kDouble, false);
   torch::NoGradGuard no_grad;

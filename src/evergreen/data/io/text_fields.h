@@ -1,7 +1,8 @@
-// Splitting delimited text lines into fields that remember their column, for readers whose
-// errors name the file, line and column.
+// Splitting delimited text lines into fields that remember their column, parsing them, and
+// quoting them in messages, for readers whose errors name the file, line and column.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdint>
@@ -33,6 +34,13 @@ inline std::string_view trim(std::string_view text) {
 /// True when `line` holds only spaces and tabs.
 inline bool is_blank(std::string_view line) {
   return line.find_first_not_of(" \t") == std::string_view::npos;
+}
+
+/// Removes a trailing '\r' (a file with Windows line ends) and, on line 1, a UTF-8 byte-order
+/// mark, both of which editors and spreadsheets leave in otherwise valid files.
+inline void clean_line(int64_t line_number, std::string* line) {
+  if (!line->empty() && line->back() == '\r') line->pop_back();
+  if (line_number == 1 && line->rfind("\xEF\xBB\xBF", 0) == 0) line->erase(0, 3);
 }
 
 /// Calls visit(field) for every field of `line`, left to right. Whitespace mode (delimiter ' ')
@@ -91,6 +99,32 @@ inline bool parse_int64(std::string_view text, int64_t* value) {
   if (end != buffer.data() + text.size() || errno == ERANGE) return false;
   *value = parsed;
   return true;
+}
+
+/// Parses a whole field as a count: a plain digit string, no sign, no exponent, at most 18 digits
+/// (so it cannot overflow).
+inline bool parse_count(std::string_view text, int64_t* value) {
+  if (text.empty() || text.size() > 18) return false;
+  int64_t result = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    result = result * 10 + (c - '0');
+  }
+  *value = result;
+  return true;
+}
+
+/// `text` for quoting in a message, cut to 40 characters ("..." ends a cut one): long garbage, a
+/// binary file read as text, must not make the message unreadable.
+inline std::string shorten(std::string_view text) {
+  if (text.size() <= 40) return std::string(text);
+  return std::string(text.substr(0, 37)) + "...";
+}
+
+/// shorten() of the first line of `text` only, for snippets that may span lines (JSON, binary
+/// headers): the message must stay one line.
+inline std::string shorten_first_line(std::string_view text) {
+  return shorten(text.substr(0, text.find_first_of("\r\n")));
 }
 
 }  // namespace evergreen
