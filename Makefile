@@ -27,6 +27,7 @@ bench: build
 	$(BUILD_DIR)/bin/evergreen bench overhead
 	$(BUILD_DIR)/bin/evergreen bench autoscaling --out runs/bench-autoscaling
 	$(BUILD_DIR)/bin/evergreen bench tpp --out runs/bench-tpp
+	$(BUILD_DIR)/bin/evergreen bench classic --out runs/bench-classic
 	$(BUILD_DIR)/bin/evergreen_micro_bench --benchmark_min_time=0.2
 
 clean:

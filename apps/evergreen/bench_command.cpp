@@ -152,9 +152,13 @@ void add_bench_command(CLI::App& app) {
                               "folder of IDX files in the MNIST layout (MNIST, KMNIST, ...; "
                               "default Debian's Fashion-MNIST)");
   classic_command->add_option("--train-rows", classic->stream.train_rows,
-                              "training rows kept per task (0: all)")->capture_default_str();
+                              "training rows kept per task of split (0: all)")
+      ->capture_default_str();
   classic_command->add_option("--test-rows", classic->stream.test_rows,
                               "test rows kept per task of split (0: all)")->capture_default_str();
+  classic_command->add_option("--domain-train-rows", classic->domain_train_rows,
+                              "training rows kept per task of permuted and rotated (0: all)")
+      ->capture_default_str();
   classic_command->add_option("--domain-test-rows", classic->domain_test_rows,
                               "test rows kept per task of permuted and rotated (0: all)")
       ->capture_default_str();

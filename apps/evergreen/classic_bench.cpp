@@ -46,13 +46,17 @@ nlohmann::json run_accuracy_part(const ClassicBenchOptions& options) {
           mammoth_method_uses_buffer(method) ? options.buffers : std::vector<int64_t>{0};
       for (int64_t buffer : buffers) {
         MammothStreamOptions stream = options.stream;
-        if (benchmark != "split") stream.test_rows = options.domain_test_rows;
+        if (benchmark != "split") {
+          stream.train_rows = options.domain_train_rows;
+          stream.test_rows = options.domain_test_rows;
+        }
         cells.push_back({cell_label(benchmark, method, buffer),
                          mammoth_experiment(benchmark, method, buffer, stream)});
         infos.push_back({benchmark, method, buffer});
       }
     }
   SweepOptions sweep;
+  sweep.seeds.clear();
   for (int64_t seed = 0; seed < options.seeds; ++seed)
     sweep.seeds.push_back(static_cast<uint64_t>(seed));
   sweep.out_dir = options.out_dir;
@@ -179,6 +183,7 @@ nlohmann::json run_classic_bench(const ClassicBenchOptions& given) {
     options.stream.train_rows = 300;
     options.stream.test_rows = 100;
     options.stream.domain_tasks = 3;
+    options.domain_train_rows = 300;
     options.domain_test_rows = 100;
   }
   for (const auto& benchmark : options.benchmarks)

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "test_support.h"
@@ -51,6 +52,31 @@ TEST(Bench, TppSmokeScoresBothModelsAgainstTheTruth) {
   }
   for (const char* model : {"nhp", "attnhp"})
     EXPECT_GT(json["speed"][model]["events_per_s"].get<double>(), 0.0) << model;
+}
+
+TEST(Bench, ClassicSmokeFillsTheTableAndTimesBothLoops) {
+  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist"))
+    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  testing::TemporaryDirectory directory;
+  auto result = testing::run_cli("bench classic --smoke --json --out " + directory.path() +
+                                 " 2>/dev/null");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  auto json = nlohmann::json::parse(result.output.substr(result.output.find('{')));
+  std::set<std::string> methods;
+  for (const auto& row : json["accuracy"]) {
+    methods.insert(row["method"].get<std::string>());
+    const double accuracy = row["accuracy"]["mean"].get<double>();
+    EXPECT_GE(accuracy, 0.0) << row["method"];
+    EXPECT_LE(accuracy, 100.0) << row["method"];
+    if (row["benchmark"] == "split") EXPECT_TRUE(row.contains("task_il_accuracy"));
+  }
+  for (const char* method : {"sgd", "joint", "ewc", "si", "lwf", "er", "gem", "agem", "icarl",
+                             "gdumb", "derpp"})
+    EXPECT_TRUE(methods.count(method)) << method;
+  ASSERT_EQ(json["speed"].size(), 2u);
+  for (const auto& row : json["speed"])
+    EXPECT_GT(row["evergreen"]["steps_per_second"].get<double>(), 0.0);
+  EXPECT_TRUE(std::filesystem::exists(directory.file("split-er-200/seed-0/summary.json")));
 }
 
 }  // namespace

@@ -99,6 +99,41 @@ TEST(Experiment, ResumeAfterStopEndsBitIdenticalToAnUninterruptedRun) {
   }
 }
 
+TEST(Experiment, ClassificationResumeIsBitIdenticalForEveryStrategyThatFits) {
+  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist"))
+    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  const auto& classifier = model_registry().find("mlp_classifier", "test");
+  StreamCache streams;  // the images are read once for every run below
+  auto config = [](const std::string& strategy) {
+    return YAML::Load(
+        "experiment: split\nstream: {name: split_images, tasks: 3, train_rows: 40, "
+        "test_rows: 10}\nmodel: {name: mlp_classifier, hidden_sizes: [16]}\nstrategies: [" +
+        strategy + "]\ntrain: {epochs: 1, batch_size: 10, optimizer: sgd, learning_rate: 0.05}\n");
+  };
+  for (const auto& entry : strategy_registry().entries()) {
+    if (!strategy_fits_model(classifier, entry)) continue;
+    SCOPED_TRACE(entry.name);
+    std::string strategy = entry.name == "stack" ? "{name: stack, of: [{name: derpp, "
+                                                   "memory_size: 20}, lwf]}"
+                                                 : "{name: " + entry.name + "}";
+    testing::TemporaryDirectory whole, parts;
+    auto uninterrupted = run_experiment(plan_experiment(config(strategy), "split.yaml", &streams),
+                                        quiet(whole.path()));
+    ASSERT_TRUE(uninterrupted[0].completed);
+    RunControl stop = quiet(parts.path());
+    stop.stop_after = 2;
+    run_experiment(plan_experiment(config(strategy), "split.yaml", &streams), stop);
+    RunControl resume = quiet(parts.path());
+    resume.resume = true;
+    auto resumed = run_experiment(plan_experiment(load_yaml_file(parts.file("config.yaml")),
+                                                  parts.file("config.yaml"), &streams),
+                                  resume);
+    ASSERT_TRUE(resumed[0].completed);
+    EXPECT_EQ(without_timings(resumed[0].summary).dump(),
+              without_timings(uninterrupted[0].summary).dump());
+  }
+}
+
 TEST(Experiment, EventStreamResumeIsBitIdenticalForPromptTpp) {
   auto config = [] {
     return YAML::Load(

@@ -33,17 +33,22 @@ std::vector<SweepResult> run_sweep(const std::vector<SweepCell>& cells,
                                    const SweepOptions& options) {
   EVERGREEN_CHECK_INPUT(!options.seeds.empty(), "a sweep needs at least one seed");
   EVERGREEN_CHECK_INPUT(options.jobs >= 1, "a sweep needs jobs >= 1, got {}", options.jobs);
+  for (size_t i = 0; i < options.seeds.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      EVERGREEN_CHECK_INPUT(options.seeds[i] != options.seeds[j],
+                            "a sweep's seeds must differ (seed {} twice)", options.seeds[i]);
   struct Task {
     size_t cell;
     size_t seed;
   };
   std::vector<Task> tasks;
+  StreamCache streams;  // each distinct stream is built once, for the plans and the runs
   for (size_t c = 0; c < cells.size(); ++c) {
     for (size_t s = 0; s < options.seeds.size(); ++s) tasks.push_back({c, s});
     try {
       YAML::Node config = YAML::Clone(cells[c].config);
       config["seed"] = options.seeds.front();
-      plan_experiment(config, cells[c].label);
+      plan_experiment(config, cells[c].label, &streams);
     } catch (const InputError& error) {
       throw InputError(fmt::format("sweep cell '{}': {}", cells[c].label, error.what()));
     }
@@ -64,7 +69,7 @@ std::vector<SweepResult> run_sweep(const std::vector<SweepCell>& cells,
       try {
         YAML::Node config = YAML::Clone(cell.config);
         config["seed"] = seed;
-        ExperimentPlan plan = plan_experiment(config, cell.label);
+        ExperimentPlan plan = plan_experiment(config, cell.label, &streams);
         RunControl control;
         control.out_dir = fmt::format("{}/{}/seed-{}", options.out_dir, cell.label, seed);
         control.progress = [](const std::string&, const std::string&) {};

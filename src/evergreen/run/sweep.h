@@ -47,7 +47,8 @@ MeanStd summarize_runs(const SweepResult& result,
                        const std::function<double(const StrategyOutcome&)>& value);
 
 /// Plans every cell first (so a bad configuration fails before anything trains), then runs
-/// cells x seeds. Throws InputError for a bad cell, naming its label.
+/// cells x seeds, building each distinct stream once. Throws InputError for a bad cell, naming
+/// its label.
 std::vector<SweepResult> run_sweep(const std::vector<SweepCell>& cells,
                                    const SweepOptions& options);
 

@@ -114,6 +114,7 @@ Stream make_split_image_stream(Options& options) {
   EVERGREEN_CHECK_INPUT(parsed.classes_per_task >= 1, "{}: must be >= 1",
                         options.where("classes_per_task"));
   read_row_limits(options, parsed);
+  if (options.listing_only()) return Stream{};  // `--list` wants the options, not the images
 
   ImageDataset data = read_idx_dataset(parsed.path);
   Stream stream = make_image_stream(data, "split", "class-incremental", parsed.classes_per_task);
@@ -154,6 +155,7 @@ Stream make_split_image_stream(Options& options) {
 
 Stream make_permuted_image_stream(Options& options) {
   ImageStreamOptions parsed = read_domain_options(options);
+  if (options.listing_only()) return Stream{};  // `--list` wants the options, not the images
   ImageDataset data = read_idx_dataset(parsed.path);
   Stream stream = make_image_stream(data, "permuted", "domain-incremental", 0);
   stream.metadata["tasks"] = std::to_string(parsed.tasks);
@@ -182,6 +184,7 @@ Stream make_permuted_image_stream(Options& options) {
 
 Stream make_rotated_image_stream(Options& options) {
   ImageStreamOptions parsed = read_domain_options(options);
+  if (options.listing_only()) return Stream{};  // `--list` wants the options, not the images
   ImageDataset data = read_idx_dataset(parsed.path);
   Stream stream = make_image_stream(data, "rotated", "domain-incremental", 0);
   stream.metadata["tasks"] = std::to_string(parsed.tasks);
