@@ -253,7 +253,7 @@ nlohmann::json bench_one_stream(const BenchStream& spec, const AutoscalingBenchO
       Trace trace;
       RunControl control;
       control.out_dir = fmt::format("{}/seed-{}/{}", stream_dir, seed, strategies[s].label);
-      control.progress = [](const std::string&, const std::string&) {};
+      control.progress = [](const ProgressEvent&) {};
       control.after_experience = [&](Model& model, int64_t index) {
         append_forecasts(model, stream, index, trace);
       };

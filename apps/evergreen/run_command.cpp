@@ -39,23 +39,16 @@ std::string default_out_dir(const std::string& experiment) {
 }
 
 /// Progress: one rewritten line on a terminal, one line per experience otherwise.
-void print_progress(const std::string& label, const std::string& text) {
+void print_progress(const ProgressEvent& event) {
   static const bool terminal = isatty(STDERR_FILENO);
   if (terminal) {
-    std::fprintf(stderr, "\r\033[K[%s] %s", label.c_str(), text.c_str());
+    std::fprintf(stderr, "\r\033[K[%s] %s", event.label.c_str(), event.text().c_str());
     std::fflush(stderr);
     return;
   }
-  // Only the last epoch of each experience ("epoch N/N").
-  auto epoch = text.find("epoch ");
-  if (epoch == std::string::npos) {
-    std::fprintf(stderr, "[%s] %s\n", label.c_str(), text.c_str());
-    return;
-  }
-  auto slash = text.find('/', epoch);
-  auto space = text.find(' ', slash);
-  if (text.substr(epoch + 6, slash - epoch - 6) == text.substr(slash + 1, space - slash - 1))
-    std::fprintf(stderr, "[%s] %s\n", label.c_str(), text.c_str());
+  // Only the last epoch of each experience.
+  if (event.kind != ProgressEvent::Kind::kEpoch || event.last_epoch())
+    std::fprintf(stderr, "[%s] %s\n", event.label.c_str(), event.text().c_str());
 }
 
 void list_components() {
@@ -140,6 +133,9 @@ void run(const RunArguments& arguments) {
                plan.name.c_str(), static_cast<long long>(plan.stream.size()),
                plan.stream.name.c_str(), fmt::format("{}", fmt::join(plan.strategy_labels, ", ")).c_str(),
                control.out_dir.c_str());
+  if (plan.stream.dropped_points > 0)
+    std::fprintf(stderr, "evergreen: the stream's reader dropped %lld unreadable input rows\n",
+                 static_cast<long long>(plan.stream.dropped_points));
   auto outcomes = run_experiment(plan, control);
   if (isatty(STDERR_FILENO)) std::fprintf(stderr, "\n");
 

@@ -243,7 +243,7 @@ nlohmann::json run_continual(const TppBenchOptions& options, const std::string& 
       RunControl control;
       control.out_dir = fmt::format("{}/{}/seed-{}/{}", options.out_dir, key, seed,
                                     plan.strategy_labels[s]);
-      control.progress = [](const std::string&, const std::string&) {};
+      control.progress = [](const ProgressEvent&) {};
       // Next-event prediction on the last window's test sequences, by the model as it ends.
       std::map<std::string, double> prediction;
       control.after_experience = [&](Model& model, int64_t index) {

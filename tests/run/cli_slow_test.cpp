@@ -101,6 +101,28 @@ TEST(Cli, OutputDirectoryNotWritable) {
                      {directory.file("a-file")});
 }
 
+TEST(Cli, DroppedInputRowsReachTheSummaryAndTheTerminal) {
+  TemporaryDirectory directory;
+  std::string csv = "value\n";
+  for (int i = 0; i < 400; ++i) csv += (i % 100 == 7 ? std::string("n/a") : std::to_string(50 + i % 24)) + "\n";
+  write_text(directory.file("series.csv"), csv);
+  auto result = run_cli(
+      "run --set 'stream={name: csv_workload, path: " + directory.file("series.csv") +
+      ", invalid_values: drop, periods: 2, input_length: 12, horizon: 2}' --set train.epochs=1 "
+      "--set 'strategies=[naive]' --out " + directory.file("out"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("dropped 4 unreadable input rows"), std::string::npos)
+      << result.output;
+  auto summary = nlohmann::json::parse(testing::read_text(directory.file("out/summary.json")));
+  EXPECT_EQ(summary["stream"]["dropped_points"], 4);
+}
+
+TEST(Cli, UnfitStrategyIsRefusedInOneLineBeforeTraining) {
+  TemporaryDirectory directory;
+  expect_input_error(run_cli("run --set 'strategies=[icarl]' --out " + directory.file("out")),
+                     {"strategies[0]", "icarl", "class logits", "mlp"});
+}
+
 TEST(Cli, BadOptionValue) {
   TemporaryDirectory directory;
   expect_input_error(run_cli("run --set train.epochs=0 --out " + directory.file("out")),
@@ -162,10 +184,14 @@ TEST(Cli, HelpDescribesTheOptions) {
     EXPECT_NE(result.output.find(option), std::string::npos) << option;
   auto listing = run_cli("run --list");
   EXPECT_EQ(listing.exit_code, 0) << listing.output;
-  for (const char* name : {"naive", "joint", "er", "derpp", "agem", "ewc", "lwf", "dmshm", "mlp",
-                           "lstm", "synthetic_workload", "csv_workload"})
+  for (const char* name : {"naive", "joint", "er", "derpp", "agem", "ewc", "lwf", "dmshm", "gem",
+                           "si", "icarl", "gdumb", "stack", "mlp", "lstm", "mlp_classifier",
+                           "synthetic_workload", "csv_workload", "split_images"})
     EXPECT_NE(listing.output.find("\n  " + std::string(name) + " "), std::string::npos) << name;
   EXPECT_NE(listing.output.find("memory_size"), std::string::npos);
+  // Which strategies fit which models, from their declared traits.
+  EXPECT_NE(listing.output.find("fits models: mlp_classifier\n"), std::string::npos)
+      << listing.output;
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ YAML::Node small_config(const std::string& strategies) {
 RunControl quiet(const std::string& directory) {
   RunControl control;
   control.out_dir = directory;
-  control.progress = [](const std::string&, const std::string&) {};
+  control.progress = [](const ProgressEvent&) {};
   return control;
 }
 

@@ -40,7 +40,7 @@ TEST(Sweep, RunsCellsTimesSeedsAndEqualsSingleRunsOnTwoThreads) {
   config["seed"] = 1;
   RunControl control;
   control.out_dir = alone.path();
-  control.progress = [](const std::string&, const std::string&) {};
+  control.progress = [](const ProgressEvent&) {};
   auto single = run_experiment(plan_experiment(config, "er"), control);
   EXPECT_EQ(single[0].matrix, results[1].runs[1].matrix);
   EXPECT_NE(results[1].runs[0].matrix, results[1].runs[1].matrix);

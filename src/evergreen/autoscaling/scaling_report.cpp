@@ -1,6 +1,3 @@
-// The plot calls gnuplot itself rather than evergreen::run_gnuplot: run/ sits above the domain
-// folders (it builds experiments out of them), so including it from autoscaling/ would turn the
-// layering upside down. The call is five lines; if run_gnuplot ever moves to core/, use it here.
 #include "evergreen/autoscaling/scaling_report.h"
 
 #include <cmath>
@@ -9,16 +6,11 @@
 
 #include "evergreen/core/atomic_file.h"
 #include "evergreen/core/error.h"
+#include "evergreen/core/gnuplot.h"
+#include "evergreen/core/shell_command.h"
 
 namespace evergreen {
 namespace {
-
-// A POSIX shell word: single quotes, with each embedded quote closed, escaped and reopened.
-std::string shell_quote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
 
 // A gnuplot single-quoted string, where '' stands for one quote and nothing else is special.
 std::string gnuplot_quote(const std::string& text) {
@@ -26,8 +18,6 @@ std::string gnuplot_quote(const std::string& text) {
   for (char c : text) quoted += c == '\'' ? std::string("''") : std::string(1, c);
   return quoted + "'";
 }
-
-bool gnuplot_available() { return std::system("command -v gnuplot > /dev/null 2>&1") == 0; }
 
 }  // namespace
 
@@ -63,7 +53,7 @@ void write_scaling_trace_csv(const std::string& file, const std::vector<double>&
 
 bool plot_scaling_trace(const std::string& csv_file, const std::string& png_file,
                         const std::string& title) {
-  if (!gnuplot_available()) return false;
+  if (!command_available("gnuplot")) return false;
   // Capacities are held for a whole step, so they are drawn as steps starting at the step's time;
   // demand and forecast are per-step values, drawn as lines through those same times.
   std::string data = gnuplot_quote(csv_file);
@@ -84,9 +74,7 @@ bool plot_scaling_trace(const std::string& csv_file, const std::string& png_file
       "     {0} using 2:6 with steps lc rgb '#d62728' title 'reactive capacity'\n",
       data, gnuplot_quote(png_file), gnuplot_quote(title));
   std::string script_file = std::filesystem::path(png_file).replace_extension(".gp").string();
-  write_file_atomically(script_file, script);
-  return std::system(("gnuplot " + shell_quote(script_file) + " > /dev/null 2>&1").c_str()) == 0 &&
-         std::filesystem::exists(png_file);
+  return run_gnuplot(script_file, script) && std::filesystem::exists(png_file);
 }
 
 nlohmann::json to_json(const ScalingOutcome& outcome) {

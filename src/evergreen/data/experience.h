@@ -57,6 +57,9 @@ struct Stream {
   std::string name;
   std::vector<Experience> experiences;
   StreamSpec spec;
+  /// Input rows the reader skipped (a CSV's "drop" policy for unreadable values): reported in
+  /// summary.json and on the terminal, so a run never hides lost data.
+  int64_t dropped_points = 0;
   /// Descriptions for the report (source file, rows read); nothing reads them back.
   std::map<std::string, std::string> metadata;
 

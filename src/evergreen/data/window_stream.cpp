@@ -117,8 +117,8 @@ Stream make_window_stream(const Series& series, const WindowStreamOptions& optio
                      {"horizon", std::to_string(options.horizon())},
                      {"test_fraction", fmt::format("{}", options.test_fraction())},
                      {"stride", std::to_string(options.stride())},
-                     {"unused_points", std::to_string(size - period_length * options.periods())},
-                     {"dropped_points", std::to_string(series.dropped_points)}};
+                     {"unused_points", std::to_string(size - period_length * options.periods())}};
+  stream.dropped_points = series.dropped_points;
   for (int64_t period = 0; period < options.periods(); ++period) {
     const int64_t start = period * period_length;
     const int64_t train_end = start + train_length;

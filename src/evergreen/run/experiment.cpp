@@ -176,11 +176,18 @@ void read_checkpoint(const std::string& file, Trainer& trainer, RunRecord& recor
   }
 }
 
-void default_progress(const std::string& label, const std::string& text) {
-  std::fprintf(stderr, "[%s] %s\n", label.c_str(), text.c_str());
+void default_progress(const ProgressEvent& event) {
+  std::fprintf(stderr, "[%s] %s\n", event.label.c_str(), event.text().c_str());
 }
 
 }  // namespace
+
+std::string ProgressEvent::text() const {
+  if (kind == Kind::kResumed)
+    return fmt::format("resumed after {} of {} experiences", experience, experiences);
+  return fmt::format("{} ({}/{})  epoch {}/{}  loss {:.4f}", experience_name, experience,
+                     experiences, epoch, epochs, loss);
+}
 
 YAML::Node default_experiment_config() { return YAML::Load(kDefaultExperimentYaml); }
 
@@ -314,12 +321,17 @@ StrategyOutcome run_strategy(const ExperimentPlan& plan, size_t strategy_index,
   int64_t eval_rows = 0;
   if (control.resume && std::filesystem::exists(checkpoint)) {
     read_checkpoint(checkpoint, trainer, record, meter);
-    progress(outcome.label, fmt::format("resumed after {} of {} experiences",
-                                        trainer.experiences_trained(), plan.stream.size()));
+    ProgressEvent resumed;
+    resumed.kind = ProgressEvent::Kind::kResumed;
+    resumed.label = outcome.label;
+    resumed.experience = trainer.experiences_trained();
+    resumed.experiences = plan.stream.size();
+    progress(resumed);
   } else {
-    meter.start("eval");
-    record.initial = evaluate_all(*model, *strategy, plan.stream, 0, record, &eval_rows);
-    meter.stop("eval");
+    {
+      auto evaluating = meter.measure("eval");
+      record.initial = evaluate_all(*model, *strategy, plan.stream, 0, record, &eval_rows);
+    }
     meter.add_flops("eval", rows_times_macs(eval_rows, macs_per_row));
   }
 
@@ -327,18 +339,29 @@ StrategyOutcome run_strategy(const ExperimentPlan& plan, size_t strategy_index,
   for (int64_t i = trainer.experiences_trained(); i < total; ++i) {
     if (control.stop_after >= 0 && i >= control.stop_after) break;
     const Experience& experience = plan.stream.experiences[i];
-    meter.start("train");
-    TrainedRows rows = trainer.train(experience, [&](int64_t epoch, int64_t epochs, double loss) {
-      progress(outcome.label, fmt::format("{} ({}/{})  epoch {}/{}  loss {:.4f}", experience.name,
-                                          i + 1, total, epoch, epochs, loss));
-    });
-    meter.stop("train");
+    TrainedRows rows;
+    {
+      auto training = meter.measure("train");  // stops even when training throws
+      rows = trainer.train(experience, [&](int64_t epoch, int64_t epochs, double loss) {
+      ProgressEvent event;
+      event.label = outcome.label;
+      event.experience_name = experience.name;
+      event.experience = i + 1;
+      event.experiences = total;
+      event.epoch = epoch;
+      event.epochs = epochs;
+      event.loss = loss;
+      progress(event);
+      });
+    }
     meter.add_flops("train", training_macs(rows_times_macs(rows.training, macs_per_row)) +
                                  rows_times_macs(rows.inference, macs_per_row));
     eval_rows = 0;
-    meter.start("eval");
-    record.matrix.push_back(evaluate_all(*model, *strategy, plan.stream, i + 1, record, &eval_rows));
-    meter.stop("eval");
+    {
+      auto evaluating = meter.measure("eval");
+      record.matrix.push_back(
+          evaluate_all(*model, *strategy, plan.stream, i + 1, record, &eval_rows));
+    }
     meter.add_flops("eval", rows_times_macs(eval_rows, macs_per_row));
     write_checkpoint(checkpoint, trainer, record, meter);
     if (control.after_experience) control.after_experience(*model, i);
@@ -372,7 +395,10 @@ StrategyOutcome run_strategy(const ExperimentPlan& plan, size_t strategy_index,
       {"strategy", strategy_name},
       {"label", outcome.label},
       {"seed", plan.seed},
-      {"stream", {{"name", plan.stream.name}, {"experiences", total}}},
+      {"stream",
+       {{"name", plan.stream.name},
+        {"experiences", total},
+        {"dropped_points", plan.stream.dropped_points}}},
       {"metric", {{"name", metric.name}, {"higher_is_better", metric.higher_is_better}}},
       {"matrix", record.matrix},
       {"initial", record.initial},

@@ -54,13 +54,32 @@ class StreamCache {
 /// Naive, ER and Joint side by side.
 YAML::Node default_experiment_config();
 
+/// One step of a run's progress, typed: the terminal formats it, nothing parses it back.
+struct ProgressEvent {
+  enum class Kind {
+    kEpoch,    ///< an epoch of an experience finished
+    kResumed,  ///< the run continued from its checkpoint after `experience` experiences
+  };
+  Kind kind = Kind::kEpoch;
+  std::string label;            ///< the strategy's label
+  std::string experience_name;  ///< kEpoch: the experience trained
+  int64_t experience = 0;       ///< kEpoch: 1-based index; kResumed: experiences already trained
+  int64_t experiences = 0;      ///< in the stream
+  int64_t epoch = 0;            ///< kEpoch: 1-based
+  int64_t epochs = 0;
+  double loss = 0;              ///< kEpoch: mean training loss of the epoch
+  bool last_epoch() const { return kind == Kind::kEpoch && epoch == epochs; }
+  /// "period 2 (2/6)  epoch 3/40  loss 0.1234" or "resumed after 2 of 6 experiences".
+  std::string text() const;
+};
+
 /// How to run: where to write, whether to resume, when to stop.
 struct RunControl {
   std::string out_dir;
   bool resume = false;
   int64_t stop_after = -1;  ///< stop cleanly once this many experiences are trained (-1: never)
-  /// Progress lines: (strategy label, text). Default prints to stderr.
-  std::function<void(const std::string&, const std::string&)> progress;
+  /// Progress events. Default prints each as a line to stderr.
+  std::function<void(const ProgressEvent&)> progress;
   /// Called after each experience is trained and evaluated, with the model and the experience's
   /// index (benchmarks use it to read forecasts).
   std::function<void(Model&, int64_t)> after_experience;

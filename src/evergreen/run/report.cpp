@@ -6,6 +6,7 @@
 
 #include "evergreen/core/atomic_file.h"
 #include "evergreen/core/error.h"
+#include "evergreen/core/gnuplot.h"
 
 namespace evergreen {
 namespace {
@@ -32,12 +33,6 @@ void write_evaluations(const std::string& file, const std::string& label,
     lines += line.dump() + "\n";
   }
   write_file_atomically(file, lines);
-}
-
-bool run_gnuplot(const std::string& script_file, const std::string& script) {
-  if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) return false;
-  write_file_atomically(script_file, script);
-  return std::system(("gnuplot '" + script_file + "' > /dev/null 2>&1").c_str()) == 0;
 }
 
 void write_strategy_outputs(const std::string& directory, const nlohmann::json& summary) {

@@ -23,7 +23,5 @@ void write_comparison(const std::string& directory, const std::vector<nlohmann::
 /// time, FLOPs and energy.
 std::string format_comparison_table(const std::vector<nlohmann::json>& summaries);
 
-/// Runs a gnuplot script when gnuplot is on PATH; returns false (and writes nothing) otherwise.
-bool run_gnuplot(const std::string& script_file, const std::string& script);
 
 }  // namespace evergreen

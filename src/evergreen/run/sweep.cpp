@@ -72,7 +72,7 @@ std::vector<SweepResult> run_sweep(const std::vector<SweepCell>& cells,
         ExperimentPlan plan = plan_experiment(config, cell.label, &streams);
         RunControl control;
         control.out_dir = fmt::format("{}/{}/seed-{}", options.out_dir, cell.label, seed);
-        control.progress = [](const std::string&, const std::string&) {};
+        control.progress = [](const ProgressEvent&) {};
         auto outcomes = run_experiment(plan, control);
         EVERGREEN_ASSERT(outcomes.size() == 1 && outcomes.front().completed,
                          "sweep cell '{}' must hold exactly one strategy", cell.label);

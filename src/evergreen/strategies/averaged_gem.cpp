@@ -1,6 +1,7 @@
 #include "evergreen/strategies/averaged_gem.h"
 
 #include "evergreen/strategies/experience_replay.h"
+#include "evergreen/strategies/memory_options.h"
 
 namespace evergreen {
 
@@ -38,6 +39,13 @@ void AveragedGemStrategy::save(torch::serialize::OutputArchive& archive) const {
 
 void AveragedGemStrategy::load(torch::serialize::InputArchive& archive) {
   buffer_.load(archive, "agem_buffer");
+}
+
+std::unique_ptr<Strategy> make_averaged_gem(Options& options) {
+  return std::make_unique<AveragedGemStrategy>(
+      AveragedGemOptions()
+          .memory_size(read_memory_size(options))
+          .replay_batch_size(read_replay_batch_size(options)));
 }
 
 }  // namespace evergreen

@@ -5,6 +5,7 @@
 // reservoir sampling over every training row seen.
 #pragma once
 
+#include "evergreen/core/options.h"
 #include "evergreen/strategies/reservoir_buffer.h"
 #include "evergreen/strategies/strategy.h"
 
@@ -32,5 +33,8 @@ class AveragedGemStrategy : public Strategy {
   ReservoirBuffer buffer_;
   torch::Tensor step_gradient_;  // scratch
 };
+
+/// Reads memory_size and replay_batch_size.
+std::unique_ptr<Strategy> make_averaged_gem(Options& options);
 
 }  // namespace evergreen

@@ -1,6 +1,7 @@
 #include "evergreen/strategies/dark_experience_replay.h"
 
 #include "evergreen/strategies/experience_replay.h"
+#include "evergreen/strategies/memory_options.h"
 
 namespace evergreen {
 
@@ -36,6 +37,15 @@ void DarkExperienceReplayStrategy::save(torch::serialize::OutputArchive& archive
 
 void DarkExperienceReplayStrategy::load(torch::serialize::InputArchive& archive) {
   buffer_.load(archive, "der_buffer");
+}
+
+std::unique_ptr<Strategy> make_dark_experience_replay(Options& options) {
+  return std::make_unique<DarkExperienceReplayStrategy>(
+      DarkExperienceReplayOptions()
+          .memory_size(read_memory_size(options))
+          .replay_batch_size(read_replay_batch_size(options))
+          .alpha(options.get<double>("alpha", 0.3, "weight of matching stored outputs"))
+          .beta(options.get<double>("beta", 0.5, "weight of the replayed task loss")));
 }
 
 }  // namespace evergreen

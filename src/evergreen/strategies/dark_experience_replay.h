@@ -3,6 +3,7 @@
 // with r and r' two independent draws from a reservoir-sampled memory.
 #pragma once
 
+#include "evergreen/core/options.h"
 #include "evergreen/strategies/reservoir_buffer.h"
 #include "evergreen/strategies/strategy.h"
 
@@ -30,5 +31,8 @@ class DarkExperienceReplayStrategy : public Strategy {
   ReservoirBuffer buffer_;
   torch::Tensor step_outputs_;  // the current step's outputs, stored with its rows after it
 };
+
+/// Reads memory_size, replay_batch_size, alpha and beta.
+std::unique_ptr<Strategy> make_dark_experience_replay(Options& options);
 
 }  // namespace evergreen

@@ -7,6 +7,7 @@
 #include "evergreen/strategies/experience_replay.h"
 #include "evergreen/strategies/kernel_density.h"
 #include "evergreen/strategies/learning_without_forgetting.h"
+#include "evergreen/strategies/memory_options.h"
 
 namespace evergreen {
 namespace {
@@ -54,14 +55,15 @@ torch::Tensor weighted_sample_without_replacement(const torch::Tensor& log_weigh
   return std::get<0>(std::get<1>(torch::topk(keys, count)).sort());
 }
 
+// make_dmshm checks the options read from a config; these guard direct C++ construction.
 DmshmStrategy::DmshmStrategy(const DmshmOptions& options) : options_(options) {
-  EVERGREEN_CHECK_INPUT(options.memory_size() > 0 || options.memory_fraction() > 0,
-                        "dmshm: give memory_size > 0 or memory_fraction > 0");
-  EVERGREEN_CHECK_INPUT(options.memory_fraction() >= 0 && options.memory_fraction() <= 1,
-                        "dmshm: memory_fraction must be in [0, 1]");
-  EVERGREEN_CHECK_INPUT(options.density_space() == "hint" || options.density_space() == "window",
-                        "dmshm: density_space must be 'hint' or 'window', got '{}'",
-                        options.density_space());
+  EVERGREEN_ASSERT((options.memory_size() > 0 || options.memory_fraction() > 0) &&
+                       options.memory_size() >= 0 && options.memory_fraction() >= 0 &&
+                       options.memory_fraction() <= 1,
+                   "dmshm: memory_size {}, memory_fraction {}",
+                   options.memory_size(), options.memory_fraction());
+  EVERGREEN_ASSERT(options.density_space() == "hint" || options.density_space() == "window",
+                   "dmshm: density_space '{}'", options.density_space());
 }
 
 int64_t DmshmStrategy::budget() const {
@@ -177,6 +179,34 @@ void DmshmStrategy::load(torch::serialize::InputArchive& archive) {
   archive.read("dmshm_rows_seen", rows_seen);
   rows_seen_ = rows_seen.item<int64_t>();
   if (archive.try_read("dmshm_previous_values", previous)) previous_values_ = previous;
+}
+
+std::unique_ptr<Strategy> make_dmshm(Options& options) {
+  auto memory_size = read_memory_size(options, 0);
+  auto fraction = options.get<double>("memory_fraction", 0.0,
+                                      "memory as a fraction of the training rows seen (if > 0)");
+  EVERGREEN_CHECK_INPUT(fraction >= 0 && fraction <= 1, "{}: must be in [0, 1], got {}",
+                        options.where("memory_fraction"), fraction);
+  EVERGREEN_CHECK_INPUT(memory_size > 0 || fraction > 0,
+                        "{}: give memory_size > 0 or memory_fraction > 0",
+                        options.where("memory_size"));
+  auto space = options.get<std::string>("density_space", "hint",
+                                        "where the density is estimated: hint or window");
+  EVERGREEN_CHECK_INPUT(space == "hint" || space == "window",
+                        "{}: expected 'hint' or 'window', got '{}'",
+                        options.where("density_space"), space);
+  return std::make_unique<DmshmStrategy>(
+      DmshmOptions()
+          .memory_size(memory_size)
+          .memory_fraction(fraction)
+          .replay_batch_size(read_replay_batch_size(options))
+          .density_weight(options.get<double>("density_weight", 1.0,
+                                              "weight of the KDE density score (0: shift only)"))
+          .shift_weight(options.get<double>("shift_weight", 1.0,
+                                            "weight of the shift-level score (0: density only)"))
+          .hint_weight(options.get<double>("hint_weight", 1.0,
+                                           "weight of the hint loss (0: no hint learning)"))
+          .density_space(space));
 }
 
 }  // namespace evergreen

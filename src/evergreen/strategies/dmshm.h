@@ -14,6 +14,7 @@
 // The paper does not publish these formulas; docs/autoscaling.md documents every choice.
 #pragma once
 
+#include "evergreen/core/options.h"
 #include "evergreen/models/flat_adam.h"
 #include "evergreen/strategies/strategy.h"
 
@@ -51,7 +52,6 @@ class DmshmStrategy : public Strategy {
   void save(torch::serialize::OutputArchive& archive) const override;
   void load(torch::serialize::InputArchive& archive) override;
   MemoryUsage memory() const override;
-  const Batch& memory_rows() const { return memory_; }
 
  private:
   int64_t budget() const;
@@ -71,5 +71,9 @@ class DmshmStrategy : public Strategy {
   std::unique_ptr<FlatAdam> regressor_optimizer_;
   int64_t replay_rows_ = 0;  // memory rows appended to the current step's batch
 };
+
+/// Reads memory_size, memory_fraction, replay_batch_size, density_weight, shift_weight,
+/// hint_weight and density_space.
+std::unique_ptr<Strategy> make_dmshm(Options& options);
 
 }  // namespace evergreen

@@ -1,5 +1,7 @@
 #include "evergreen/strategies/elastic_weight_consolidation.h"
 
+#include "evergreen/core/error.h"
+
 namespace evergreen {
 
 torch::Tensor empirical_fisher_diagonal(Model& model, FlatParameters& parameters,
@@ -62,6 +64,18 @@ void ElasticWeightConsolidationStrategy::load(torch::serialize::InputArchive& ar
   archive.read("ewc_anchor", anchor);
   fisher_ = fisher;
   anchor_ = anchor;
+}
+
+std::unique_ptr<Strategy> make_elastic_weight_consolidation(Options& options) {
+  auto lambda = options.get<double>("lambda", 100.0, "penalty weight");
+  auto gamma = options.get<double>("gamma", 1.0, "decay of the previous Fisher (online EWC)");
+  auto samples = options.get<int64_t>("fisher_samples", 256, "rows per Fisher estimate");
+  EVERGREEN_CHECK_INPUT(lambda >= 0, "{}: must be >= 0", options.where("lambda"));
+  EVERGREEN_CHECK_INPUT(gamma >= 0 && gamma <= 1, "{}: must be in [0, 1]",
+                        options.where("gamma"));
+  EVERGREEN_CHECK_INPUT(samples >= 1, "{}: must be >= 1", options.where("fisher_samples"));
+  return std::make_unique<ElasticWeightConsolidationStrategy>(
+      ElasticWeightConsolidationOptions().lambda(lambda).gamma(gamma).fisher_samples(samples));
 }
 
 }  // namespace evergreen

@@ -7,6 +7,7 @@
 // The penalty's exact gradient lambda F (theta - theta*) is added to the flat gradient directly.
 #pragma once
 
+#include "evergreen/core/options.h"
 #include "evergreen/strategies/strategy.h"
 
 namespace evergreen {
@@ -38,5 +39,8 @@ class ElasticWeightConsolidationStrategy : public Strategy {
   torch::Tensor fisher_;
   torch::Tensor anchor_;  // theta*
 };
+
+/// Reads lambda, gamma and fisher_samples.
+std::unique_ptr<Strategy> make_elastic_weight_consolidation(Options& options);
 
 }  // namespace evergreen

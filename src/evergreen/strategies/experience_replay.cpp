@@ -1,5 +1,7 @@
 #include "evergreen/strategies/experience_replay.h"
 
+#include "evergreen/strategies/memory_options.h"
+
 namespace evergreen {
 
 int64_t replay_batch_size(int64_t option, const TrainingContext& context) {
@@ -26,6 +28,13 @@ void ExperienceReplayStrategy::save(torch::serialize::OutputArchive& archive) co
 
 void ExperienceReplayStrategy::load(torch::serialize::InputArchive& archive) {
   buffer_.load(archive, "er_buffer");
+}
+
+std::unique_ptr<Strategy> make_experience_replay(Options& options) {
+  return std::make_unique<ExperienceReplayStrategy>(
+      ExperienceReplayOptions()
+          .memory_size(read_memory_size(options))
+          .replay_batch_size(read_replay_batch_size(options)));
 }
 
 }  // namespace evergreen

@@ -3,6 +3,7 @@
 // memories"; Mammoth's `er`).
 #pragma once
 
+#include "evergreen/core/options.h"
 #include "evergreen/strategies/reservoir_buffer.h"
 #include "evergreen/strategies/strategy.h"
 
@@ -21,7 +22,6 @@ class ExperienceReplayStrategy : public Strategy {
   void save(torch::serialize::OutputArchive& archive) const override;
   void load(torch::serialize::InputArchive& archive) override;
   MemoryUsage memory() const override { return {buffer_.size(), buffer_.bytes()}; }
-  const ReservoirBuffer& buffer() const { return buffer_; }
 
  private:
   ExperienceReplayOptions options_;
@@ -30,5 +30,8 @@ class ExperienceReplayStrategy : public Strategy {
 
 /// The replay batch size an option asks for (0 means "as large as the training batch").
 int64_t replay_batch_size(int64_t option, const TrainingContext& context);
+
+/// Reads memory_size and replay_batch_size.
+std::unique_ptr<Strategy> make_experience_replay(Options& options);
 
 }  // namespace evergreen

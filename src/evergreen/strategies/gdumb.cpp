@@ -1,13 +1,14 @@
 #include "evergreen/strategies/gdumb.h"
 
 #include "evergreen/core/error.h"
+#include "evergreen/strategies/memory_options.h"
 
 namespace evergreen {
 
 GdumbStrategy::GdumbStrategy(const GdumbOptions& options)
     : options_(options), memory_(options.memory_size()) {
-  EVERGREEN_CHECK_INPUT(options.epochs() >= 1, "gdumb: epochs must be >= 1, got {}",
-                        options.epochs());
+  // make_gdumb checks the options read from a config (ClassBalancedMemory its memory_size).
+  EVERGREEN_ASSERT(options.epochs() >= 1, "gdumb: epochs {}", options.epochs());
 }
 
 Batch GdumbStrategy::training_data(const Experience& experience) {
@@ -80,12 +81,10 @@ void GdumbStrategy::load(torch::serialize::InputArchive& archive) {
 }
 
 std::unique_ptr<Strategy> make_gdumb(Options& options) {
-  auto memory_size = options.get<int64_t>("memory_size", 200, "rows kept in memory");
+  auto memory_size = read_memory_size(options);
   auto epochs = options.get<int64_t>("epochs", 10, "epochs over the memory at every retraining");
   auto mask = options.get<bool>("mask_unseen_classes", true,
                                 "at evaluation, rank classes absent from the memory last");
-  EVERGREEN_CHECK_INPUT(memory_size >= 1, "{}: must be >= 1, got {}", options.where("memory_size"),
-                        memory_size);
   EVERGREEN_CHECK_INPUT(epochs >= 1, "{}: must be >= 1, got {}", options.where("epochs"), epochs);
   return std::make_unique<GdumbStrategy>(
       GdumbOptions().memory_size(memory_size).epochs(epochs).mask_unseen_classes(mask));

@@ -5,6 +5,7 @@
 
 #include "evergreen/core/error.h"
 #include "evergreen/strategies/batch_archive.h"
+#include "evergreen/strategies/memory_options.h"
 
 namespace evergreen {
 namespace {
@@ -159,10 +160,9 @@ torch::Tensor gem_project(const torch::Tensor& gradient, const torch::Tensor& ta
 GradientEpisodicMemoryStrategy::GradientEpisodicMemoryStrategy(
     const GradientEpisodicMemoryOptions& options)
     : options_(options) {
-  EVERGREEN_CHECK_INPUT(options.memory_size() >= 1, "gem: memory_size must be >= 1, got {}",
-                        options.memory_size());
-  EVERGREEN_CHECK_INPUT(options.margin() >= 0, "gem: margin must be >= 0, got {}",
-                        options.margin());
+  // make_gradient_episodic_memory checks the options read from a config.
+  EVERGREEN_ASSERT(options.memory_size() >= 1 && options.margin() >= 0,
+                   "gem: memory_size {}, margin {}", options.memory_size(), options.margin());
 }
 
 void GradientEpisodicMemoryStrategy::after_backward(TrainingContext& context) {
@@ -233,11 +233,9 @@ void GradientEpisodicMemoryStrategy::load(torch::serialize::InputArchive& archiv
 
 std::unique_ptr<Strategy> make_gradient_episodic_memory(Options& options) {
   auto memory_size =
-      options.get<int64_t>("memory_size", 200, "rows kept in memory, shared equally by the tasks");
+      read_memory_size(options, 1, "rows kept in memory, shared equally by the tasks");
   auto margin = options.get<double>(
       "margin", 0.5, "lower bound of the dual variables (the paper's gamma; 0: exact projection)");
-  EVERGREEN_CHECK_INPUT(memory_size >= 1, "{}: must be >= 1, got {}", options.where("memory_size"),
-                        memory_size);
   EVERGREEN_CHECK_INPUT(margin >= 0 && std::isfinite(margin), "{}: must be >= 0, got {}",
                         options.where("margin"), margin);
   return std::make_unique<GradientEpisodicMemoryStrategy>(

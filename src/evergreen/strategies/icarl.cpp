@@ -8,6 +8,7 @@
 #include "evergreen/strategies/batch_archive.h"
 #include "evergreen/strategies/experience_replay.h"
 #include "evergreen/strategies/learning_without_forgetting.h"
+#include "evergreen/strategies/memory_options.h"
 
 namespace evergreen {
 namespace {
@@ -60,11 +61,10 @@ torch::Tensor nearest_mean_scores(const torch::Tensor& features, const torch::Te
 }
 
 IcarlStrategy::IcarlStrategy(const IcarlOptions& options) : options_(options) {
-  EVERGREEN_CHECK_INPUT(options.memory_size() >= 1, "icarl: memory_size must be >= 1, got {}",
-                        options.memory_size());
-  EVERGREEN_CHECK_INPUT(options.replay_batch_size() >= 0,
-                        "icarl: replay_batch_size must be >= 0, got {}",
-                        options.replay_batch_size());
+  // make_icarl checks the options read from a config.
+  EVERGREEN_ASSERT(options.memory_size() >= 1 && options.replay_batch_size() >= 0,
+                   "icarl: memory_size {}, replay_batch_size {}", options.memory_size(),
+                   options.replay_batch_size());
 }
 
 void IcarlStrategy::before_experience(TrainingContext& context, const Experience& experience) {
@@ -213,14 +213,10 @@ void IcarlStrategy::load(torch::serialize::InputArchive& archive) {
 }
 
 std::unique_ptr<Strategy> make_icarl(Options& options) {
-  auto memory_size = options.get<int64_t>("memory_size", 200,
-                                          "exemplars kept in all, shared equally by the classes");
-  auto replay = options.get<int64_t>("replay_batch_size", 0,
-                                     "exemplars joined to each step (0: the training batch size)");
-  EVERGREEN_CHECK_INPUT(memory_size >= 1, "{}: must be >= 1, got {}", options.where("memory_size"),
-                        memory_size);
-  EVERGREEN_CHECK_INPUT(replay >= 0, "{}: must be >= 0, got {}", options.where("replay_batch_size"),
-                        replay);
+  auto memory_size =
+      read_memory_size(options, 1, "exemplars kept in all, shared equally by the classes");
+  auto replay =
+      read_replay_batch_size(options, "exemplars joined to each step (0: the training batch size)");
   return std::make_unique<IcarlStrategy>(
       IcarlOptions().memory_size(memory_size).replay_batch_size(replay));
 }

@@ -22,4 +22,9 @@ void JointStrategy::load(torch::serialize::InputArchive& archive) {
   seen_ = load_batch(archive, "joint_seen");
 }
 
+std::unique_ptr<Strategy> make_joint(Options& options) {
+  return std::make_unique<JointStrategy>(options.get<bool>(
+      "offline", false, "train once, after the last experience, on all of them"));
+}
+
 }  // namespace evergreen

@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "evergreen/core/options.h"
 #include "evergreen/strategies/strategy.h"
 
 namespace evergreen {
@@ -22,5 +23,8 @@ class JointStrategy : public Strategy {
   bool offline_;
   Batch seen_;  // every training row so far, kept as one batch
 };
+
+/// Reads offline.
+std::unique_ptr<Strategy> make_joint(Options& options);
 
 }  // namespace evergreen

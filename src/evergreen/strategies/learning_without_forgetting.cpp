@@ -1,5 +1,7 @@
 #include "evergreen/strategies/learning_without_forgetting.h"
 
+#include "evergreen/core/error.h"
+
 namespace evergreen {
 
 Batch forward_with_values(Model& model, FlatParameters& parameters, const torch::Tensor& values,
@@ -54,6 +56,17 @@ void LearningWithoutForgettingStrategy::save(torch::serialize::OutputArchive& ar
 void LearningWithoutForgettingStrategy::load(torch::serialize::InputArchive& archive) {
   torch::Tensor values;
   if (archive.try_read("lwf_previous_values", values)) previous_values_ = values;
+}
+
+std::unique_ptr<Strategy> make_learning_without_forgetting(Options& options) {
+  auto lambda =
+      options.get<double>("lambda", 1.0, "weight of matching the previous model's outputs");
+  auto temperature = options.get<double>(
+      "temperature", 2.0, "softmax temperature of the distillation (logits only; 0: logit MSE)");
+  EVERGREEN_CHECK_INPUT(lambda >= 0, "{}: must be >= 0", options.where("lambda"));
+  EVERGREEN_CHECK_INPUT(temperature >= 0, "{}: must be >= 0", options.where("temperature"));
+  return std::make_unique<LearningWithoutForgettingStrategy>(
+      LearningWithoutForgettingOptions().lambda(lambda).temperature(temperature));
 }
 
 }  // namespace evergreen

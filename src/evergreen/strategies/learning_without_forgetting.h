@@ -4,6 +4,7 @@
 // regression analogue of distilling the old model's soft labels).
 #pragma once
 
+#include "evergreen/core/options.h"
 #include "evergreen/strategies/strategy.h"
 
 namespace evergreen {
@@ -34,5 +35,8 @@ class LearningWithoutForgettingStrategy : public Strategy {
   LearningWithoutForgettingOptions options_;
   torch::Tensor previous_values_;
 };
+
+/// Reads lambda and temperature.
+std::unique_ptr<Strategy> make_learning_without_forgetting(Options& options);
 
 }  // namespace evergreen

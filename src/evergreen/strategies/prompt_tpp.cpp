@@ -17,12 +17,14 @@ PromptAttachment& prompt_attachment_of(Model& model) {
 
 }  // namespace
 
+// make_prompt_tpp checks the options read from a config; this guards direct C++ construction.
 PromptTppStrategy::PromptTppStrategy(const PromptTppOptions& options) : options_(options) {
-  EVERGREEN_CHECK_INPUT(options.pool_size() >= 1 && options.prompt_length() >= 1,
-                        "prompttpp: pool_size and prompt_length must be >= 1");
-  EVERGREEN_CHECK_INPUT(options.top_n() >= 1 && options.top_n() <= options.pool_size(),
-                        "prompttpp: top_n must be in [1, pool_size]");
-  EVERGREEN_CHECK_INPUT(options.query_events() >= 2, "prompttpp: query_events must be >= 2");
+  EVERGREEN_ASSERT(options.pool_size() >= 1 && options.prompt_length() >= 1 &&
+                       options.top_n() >= 1 && options.top_n() <= options.pool_size() &&
+                       options.query_events() >= 2,
+                   "prompttpp: pool_size {}, prompt_length {}, top_n {}, query_events {}",
+                   options.pool_size(), options.prompt_length(), options.top_n(),
+                   options.query_events());
 }
 
 void PromptTppStrategy::create_pool(int64_t layers, int64_t input_size,
@@ -141,6 +143,34 @@ void PromptTppStrategy::load(torch::serialize::InputArchive& archive) {
   torch::NoGradGuard no_grad;
   pool_parameters_.values().copy_(values);
   pool_optimizer_->load(archive, "prompttpp_adam");
+}
+
+std::unique_ptr<Strategy> make_prompt_tpp(Options& options) {
+  auto pool_size = options.get<int64_t>("pool_size", 10, "prompts per attention layer");
+  auto prompt_length = options.get<int64_t>("prompt_length", 5, "rows per prompt");
+  auto top_n = options.get<int64_t>("top_n", 5, "prompts retrieved per sequence and layer");
+  auto key_pull = options.get<double>("key_pull", 0.1, "weight of the key-pull term");
+  auto query_events = options.get<int64_t>(
+      "query_events", 8, "first events of a sequence that the retrieval query reads");
+  auto learning_rate = options.get<double>("prompt_learning_rate", 1e-3, "Adam rate of the pool");
+  auto train_backbone = options.get<bool>("train_backbone", true,
+                                          "also train AttNHP (false: prompts and keys only)");
+  EVERGREEN_CHECK_INPUT(pool_size >= 1, "{}: must be >= 1", options.where("pool_size"));
+  EVERGREEN_CHECK_INPUT(prompt_length >= 1, "{}: must be >= 1", options.where("prompt_length"));
+  EVERGREEN_CHECK_INPUT(top_n >= 1 && top_n <= pool_size, "{}: must be in [1, pool_size]",
+                        options.where("top_n"));
+  EVERGREEN_CHECK_INPUT(key_pull >= 0, "{}: must be >= 0", options.where("key_pull"));
+  EVERGREEN_CHECK_INPUT(query_events >= 2, "{}: must be >= 2", options.where("query_events"));
+  EVERGREEN_CHECK_INPUT(learning_rate > 0, "{}: must be > 0",
+                        options.where("prompt_learning_rate"));
+  return std::make_unique<PromptTppStrategy>(PromptTppOptions()
+                                                 .pool_size(pool_size)
+                                                 .prompt_length(prompt_length)
+                                                 .top_n(top_n)
+                                                 .key_pull(key_pull)
+                                                 .query_events(query_events)
+                                                 .prompt_learning_rate(learning_rate)
+                                                 .train_backbone(train_backbone));
 }
 
 }  // namespace evergreen

@@ -21,6 +21,7 @@
 // (5) next-event prediction works in offsets from the last event (models/tpp/thinning.h).
 #pragma once
 
+#include "evergreen/core/options.h"
 #include "evergreen/models/flat_adam.h"
 #include "evergreen/strategies/strategy.h"
 
@@ -68,5 +69,9 @@ class PromptTppStrategy : public Strategy {
   std::unique_ptr<FlatAdam> pool_optimizer_;
   torch::Tensor key_pull_term_;  // of the latest forward pass
 };
+
+/// Reads pool_size, prompt_length, top_n, key_pull, query_events, prompt_learning_rate and
+/// train_backbone.
+std::unique_ptr<Strategy> make_prompt_tpp(Options& options);
 
 }  // namespace evergreen

@@ -21,4 +21,8 @@ void RetrainStrategy::load(torch::serialize::InputArchive& archive) {
   if (archive.try_read("retrain_initial_values", values)) initial_values_ = values;
 }
 
+std::unique_ptr<Strategy> make_retrain(Options&) { return std::make_unique<RetrainStrategy>(); }
+
+std::unique_ptr<Strategy> make_pretrain(Options&) { return std::make_unique<PretrainStrategy>(); }
+
 }  // namespace evergreen

@@ -3,6 +3,7 @@
 // learns the first window only and then stays fixed.
 #pragma once
 
+#include "evergreen/core/options.h"
 #include "evergreen/strategies/strategy.h"
 
 namespace evergreen {
@@ -25,5 +26,9 @@ class PretrainStrategy : public Strategy {
     return context.experience_index == 0;
   }
 };
+
+/// Retrain and Pretrain read no options.
+std::unique_ptr<Strategy> make_retrain(Options& options);
+std::unique_ptr<Strategy> make_pretrain(Options& options);
 
 }  // namespace evergreen

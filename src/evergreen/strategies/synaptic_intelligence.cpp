@@ -9,8 +9,9 @@ namespace evergreen {
 SynapticIntelligenceStrategy::SynapticIntelligenceStrategy(
     const SynapticIntelligenceOptions& options)
     : options_(options) {
-  EVERGREEN_CHECK_INPUT(options.c() >= 0, "si: c must be >= 0, got {}", options.c());
-  EVERGREEN_CHECK_INPUT(options.xi() > 0, "si: xi must be > 0, got {}", options.xi());
+  // make_synaptic_intelligence checks the options read from a config.
+  EVERGREEN_ASSERT(options.c() >= 0 && options.xi() > 0, "si: c {}, xi {}", options.c(),
+                   options.xi());
 }
 
 void SynapticIntelligenceStrategy::before_experience(TrainingContext& context,

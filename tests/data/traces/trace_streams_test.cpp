@@ -81,7 +81,7 @@ TEST_F(TraceReaders, AlibabaTraceStreamReadsItsKeys) {
   EXPECT_EQ(stream.metadata.at("period_length"), "12");
   EXPECT_EQ(stream.metadata.at("source_rows"), "1440");
   EXPECT_EQ(stream.metadata.at("selected_rows"), "720");
-  EXPECT_EQ(stream.metadata.at("dropped_points"), "0");
+  EXPECT_EQ(stream.dropped_points, 0);
   // The first period's 9 training points are 20 .. 28.
   EXPECT_DOUBLE_EQ(stream.spec.target.offset, 24);
 

@@ -6,14 +6,9 @@
 #include <cstdio>
 #include <string>
 
-namespace evergreen {
+#include "evergreen/core/shell_command.h"  // shell_quote, for the command lines built here
 
-/// `text` as one /bin/sh word: in single quotes, each single quote inside written as '\'', so
-/// that any file name (spaces, quotes, `$`) reaches the command unchanged.
-///
-/// Example:
-///   std::string command = "unzip -p " + shell_quote(archive) + " " + shell_quote(entry);
-std::string shell_quote(const std::string& text);
+namespace evergreen {
 
 /// True when `status` (from CommandPipe::close or pclose) says the command exited with status 0.
 bool command_succeeded(int status);

@@ -1,5 +1,6 @@
 #include "evergreen/models/forecast/forecaster.h"
 
+#include "evergreen/core/error.h"
 #include "evergreen/eval/regression_metrics.h"
 
 namespace evergreen {
@@ -35,6 +36,15 @@ std::map<std::string, double> Forecaster::evaluate(const Batch& batch) {
   return {{"mae", mean_absolute_error(prediction, target)},
           {"rmse", root_mean_squared_error(prediction, target)},
           {"smape", symmetric_mean_absolute_percentage_error(prediction, target)}};
+}
+
+std::pair<int64_t, int64_t> window_shape(const Stream& stream, const std::string& model) {
+  EVERGREEN_CHECK_INPUT(!stream.experiences.empty() &&
+                            stream.experiences.front().train.contains("x") &&
+                            stream.experiences.front().train.contains("y"),
+                        "model '{}' needs a forecasting stream (batches with 'x' and 'y')", model);
+  const Batch& train = stream.experiences.front().train;
+  return {train.at("x").size(1), train.at("y").size(1)};
 }
 
 }  // namespace evergreen

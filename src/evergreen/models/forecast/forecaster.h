@@ -1,6 +1,9 @@
 // Shared behaviour of point forecasters: standardised targets, MSE loss, metrics in data units.
 #pragma once
 
+#include <string>
+#include <utility>
+
 #include "evergreen/models/model.h"
 
 namespace evergreen {
@@ -32,5 +35,9 @@ class Forecaster : public Model {
   torch::Tensor target_offset_;
   torch::Tensor target_scale_;
 };
+
+/// Input length and horizon of a windowed forecasting stream; InputError for any other stream
+/// (naming `model`, the registry name asking).
+std::pair<int64_t, int64_t> window_shape(const Stream& stream, const std::string& model);
 
 }  // namespace evergreen

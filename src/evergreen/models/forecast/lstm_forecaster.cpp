@@ -2,6 +2,7 @@
 
 #include "evergreen/core/error.h"
 #include "evergreen/green/flops.h"
+#include "evergreen/models/model_options.h"
 
 namespace evergreen {
 
@@ -25,6 +26,14 @@ int64_t LstmForecasterImpl::forward_macs_per_row() const {
   for (int64_t layer = 1; layer < options_.layers(); ++layer)
     macs += lstm_macs(options_.hidden_size(), options_.hidden_size(), options_.input_length());
   return macs + linear_macs(options_.hidden_size(), options_.horizon());
+}
+
+std::shared_ptr<Model> make_lstm(Options& options, const Stream& stream) {
+  auto [input_length, horizon] = window_shape(stream, "lstm");
+  return std::make_shared<LstmForecasterImpl>(
+      LstmForecasterOptions(input_length, horizon)
+          .hidden_size(read_positive(options, "hidden_size", 32, "LSTM hidden units"))
+          .layers(read_positive(options, "layers", 1, "stacked LSTM layers")));
 }
 
 }  // namespace evergreen

@@ -2,6 +2,7 @@
 
 #include "evergreen/core/error.h"
 #include "evergreen/green/flops.h"
+#include "evergreen/models/model_options.h"
 
 namespace evergreen {
 
@@ -32,6 +33,14 @@ int64_t MlpForecasterImpl::forward_macs_per_row() const {
     in = options_.hidden_size();
   }
   return macs + linear_macs(in, options_.horizon());
+}
+
+std::shared_ptr<Model> make_mlp(Options& options, const Stream& stream) {
+  auto [input_length, horizon] = window_shape(stream, "mlp");
+  return std::make_shared<MlpForecasterImpl>(
+      MlpForecasterOptions(input_length, horizon)
+          .hidden_size(read_positive(options, "hidden_size", 64, "units per hidden layer"))
+          .layers(read_positive(options, "layers", 2, "hidden layers")));
 }
 
 }  // namespace evergreen

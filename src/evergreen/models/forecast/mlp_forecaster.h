@@ -3,6 +3,7 @@
 
 #include <torch/torch.h>
 
+#include "evergreen/core/options.h"
 #include "evergreen/models/forecast/forecaster.h"
 
 namespace evergreen {
@@ -35,5 +36,8 @@ class MlpForecasterImpl : public Forecaster {
   torch::nn::Linear output_{nullptr};
 };
 TORCH_MODULE(MlpForecaster);
+
+/// The registry's factory: sizes from the stream's windows, options `hidden_size` and `layers`.
+std::shared_ptr<Model> make_mlp(Options& options, const Stream& stream);
 
 }  // namespace evergreen

@@ -7,6 +7,8 @@
 
 #include "evergreen/core/error.h"
 #include "evergreen/green/flops.h"
+#include "evergreen/models/model_options.h"
+#include "evergreen/models/tpp/point_process_options.h"
 
 namespace evergreen {
 namespace {
@@ -493,6 +495,26 @@ int64_t AttentiveNeuralHawkesImpl::forward_macs_per_row() const {
                      2.0 * all_rows * 0.5 * (length + 1) * static_cast<double>(hidden);
   double read_out = static_cast<double>(linear_macs(hidden, options_.num_types())) * query_rows;
   return static_cast<int64_t>(per_layer * static_cast<double>(options_.num_layers()) + read_out);
+}
+
+std::shared_ptr<Model> make_attentive_neural_hawkes(Options& options, const Stream& stream) {
+  auto types = event_types(stream, "attnhp");
+  auto [points, rule] = read_integral_options(options);
+  auto time_embedding = read_positive(options, "time_embedding_size", 16,
+                                      "sinusoidal time features (even)");
+  EVERGREEN_CHECK_INPUT(time_embedding % 2 == 0, "{}: must be even",
+                        options.where("time_embedding_size"));
+  return std::make_shared<AttentiveNeuralHawkesImpl>(
+      AttentiveNeuralHawkesOptions(types)
+          .hidden_size(read_positive(options, "hidden_size", 32, "state size"))
+          .time_embedding_size(time_embedding)
+          .num_layers(read_positive(options, "layers", 2, "attention layers"))
+          .num_heads(read_positive(options, "heads", 2, "attention heads"))
+          .integral_points(points)
+          .integral_rule(rule)
+          .block_scores(read_positive(options, "block_scores", int64_t{1} << 16,
+                                      "attention scores per block (memory bound; results do "
+                                      "not depend on it)")));
 }
 
 }  // namespace evergreen

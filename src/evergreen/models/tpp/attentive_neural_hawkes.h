@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "evergreen/core/options.h"
 #include "evergreen/models/prompt_attachment.h"
 #include "evergreen/models/tpp/intensity_function.h"
 #include "evergreen/models/tpp/point_process_model.h"
@@ -203,5 +204,10 @@ class AttentiveNeuralHawkesImpl : public PointProcessModel,
   PromptProvider prompt_provider_;
 };
 TORCH_MODULE(AttentiveNeuralHawkes);
+
+/// The registry's factory: event types from the stream, options `hidden_size`,
+/// `time_embedding_size`, `layers`, `heads`, `integral_rule`, `integral_points` and
+/// `block_scores`.
+std::shared_ptr<Model> make_attentive_neural_hawkes(Options& options, const Stream& stream);
 
 }  // namespace evergreen

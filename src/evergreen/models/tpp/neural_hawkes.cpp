@@ -4,6 +4,8 @@
 
 #include "evergreen/core/error.h"
 #include "evergreen/green/flops.h"
+#include "evergreen/models/model_options.h"
+#include "evergreen/models/tpp/point_process_options.h"
 
 namespace evergreen {
 namespace {
@@ -90,6 +92,16 @@ int64_t NeuralHawkesImpl::forward_macs_per_row() const {
   int64_t per_event = linear_macs(2 * hidden, kGates * hidden) +
                       linear_macs(hidden, options_.num_types(), options_.integral_points());
   return static_cast<int64_t>(static_cast<double>(per_event) * mean_events_per_row_);
+}
+
+std::shared_ptr<Model> make_neural_hawkes(Options& options, const Stream& stream) {
+  auto types = event_types(stream, "nhp");
+  auto [points, rule] = read_integral_options(options);
+  return std::make_shared<NeuralHawkesImpl>(
+      NeuralHawkesOptions(types)
+          .hidden_size(read_positive(options, "hidden_size", 32, "continuous-time LSTM units"))
+          .integral_points(points)
+          .integral_rule(rule));
 }
 
 }  // namespace evergreen

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "evergreen/core/options.h"
 #include "evergreen/models/tpp/continuous_time_lstm.h"
 #include "evergreen/models/tpp/intensity_function.h"
 #include "evergreen/models/tpp/point_process_model.h"
@@ -82,5 +83,9 @@ class NeuralHawkesImpl : public PointProcessModel, public IntensityFunction {
   IntegralRule rule_;
 };
 TORCH_MODULE(NeuralHawkes);
+
+/// The registry's factory: event types from the stream, options `hidden_size`, `integral_rule`
+/// and `integral_points`.
+std::shared_ptr<Model> make_neural_hawkes(Options& options, const Stream& stream);
 
 }  // namespace evergreen
