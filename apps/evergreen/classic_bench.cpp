@@ -74,17 +74,18 @@ nlohmann::json run_accuracy_part(const ClassicBenchOptions& options) {
         return found == run.final_metrics.end() ? std::nan("") : 100.0 * found->second;
       });
     };
-    nlohmann::json row = {{"benchmark", infos[i].benchmark},
-                          {"method", infos[i].method},
-                          {"buffer", infos[i].buffer},
-                          {"accuracy", mean_std_json(metric("accuracy"))},
-                          {"forgetting", mean_std_json(summarize_runs(result, [](const auto& run) {
-                             return 100.0 * run.continual.forgetting;
-                           }))},
-                          {"train_s", mean_std_json(summarize_runs(result, [](const auto& run) {
-                             return run.train.wall_s;
-                           }))}};
-    if (infos[i].benchmark == "split") row["task_il_accuracy"] = mean_std_json(metric("task_il_accuracy"));
+    nlohmann::json row = {
+        {"benchmark", infos[i].benchmark},
+        {"method", infos[i].method},
+        {"buffer", infos[i].buffer},
+        {"accuracy", mean_std_json(metric("accuracy"))},
+        {"forgetting",
+         mean_std_json(summarize_runs(
+             result, [](const auto& run) { return 100.0 * run.continual.forgetting; }))},
+        {"train_s",
+         mean_std_json(summarize_runs(result, [](const auto& run) { return run.train.wall_s; }))}};
+    if (infos[i].benchmark == "split")
+      row["task_il_accuracy"] = mean_std_json(metric("task_il_accuracy"));
     rows.push_back(row);
   }
   return rows;
@@ -122,7 +123,9 @@ nlohmann::json time_evergreen(const ClassicBenchOptions& options, const std::str
   for (const auto& experience : plan.stream.experiences)
     accuracy += strategy->evaluate(*model, experience.test).at("accuracy") /
                 static_cast<double>(plan.stream.size());
-  return {{"implementation", "evergreen"}, {"steps", steps}, {"seconds", seconds},
+  return {{"implementation", "evergreen"},
+          {"steps", steps},
+          {"seconds", seconds},
           {"steps_per_second", static_cast<double>(steps) / seconds},
           {"accuracy_class_il", accuracy}};
 }
@@ -130,7 +133,8 @@ nlohmann::json time_evergreen(const ClassicBenchOptions& options, const std::str
 nlohmann::json time_python(const ClassicBenchOptions& options, const std::string& method,
                            int64_t max_steps) {
   if (!std::filesystem::exists(options.python_script) ||
-      std::system(fmt::format("{} -c 'import torch' > /dev/null 2>&1", options.python).c_str()) != 0)
+      std::system(fmt::format("{} -c 'import torch' > /dev/null 2>&1", options.python).c_str()) !=
+          0)
     return nullptr;
   std::string command = fmt::format(
       "{} '{}' --strategy {} --buffer 200 --minibatch 10 --batch-size 10 --threads 1 "
@@ -153,11 +157,11 @@ nlohmann::json run_speed_part(const ClassicBenchOptions& options) {
     std::fprintf(stderr, "bench classic: speed of %s ...\n", method.c_str());
     nlohmann::json ours = time_evergreen(options, method, rows_per_task);
     nlohmann::json python = time_python(options, method, options.smoke ? 200 : 0);
-    nlohmann::json row = {{"method", method}, {"batch_size", 10}, {"evergreen", ours},
-                          {"python", python}};
+    nlohmann::json row = {
+        {"method", method}, {"batch_size", 10}, {"evergreen", ours}, {"python", python}};
     if (!python.is_null())
-      row["ratio"] = ours.at("steps_per_second").get<double>() /
-                     python.at("steps_per_second").get<double>();
+      row["ratio"] =
+          ours.at("steps_per_second").get<double>() / python.at("steps_per_second").get<double>();
     rows.push_back(row);
   }
   return rows;
@@ -165,7 +169,8 @@ nlohmann::json run_speed_part(const ClassicBenchOptions& options) {
 
 std::string format_percent(const nlohmann::json& value) {
   if (value.is_null() || std::isnan(value.at("mean").get<double>())) return "-";
-  if (value.at("runs").get<int64_t>() < 2) return fmt::format("{:.2f}", value.at("mean").get<double>());
+  if (value.at("runs").get<int64_t>() < 2)
+    return fmt::format("{:.2f}", value.at("mean").get<double>());
   return fmt::format("{:.2f} ± {:.2f}", value.at("mean").get<double>(),
                      value.at("std").get<double>());
 }
@@ -176,8 +181,8 @@ nlohmann::json run_classic_bench(const ClassicBenchOptions& given) {
   ClassicBenchOptions options = given;
   if (options.smoke) {
     options.benchmarks = {"split", "permuted"};
-    options.methods = {"sgd", "joint", "ewc", "si", "lwf", "er", "gem", "agem", "icarl", "gdumb",
-                       "derpp"};
+    options.methods = {"sgd", "joint", "ewc",   "si",    "lwf",  "er",
+                       "gem", "agem",  "icarl", "gdumb", "derpp"};
     options.buffers = {200};
     options.seeds = 1;
     options.stream.train_rows = 300;
@@ -188,18 +193,19 @@ nlohmann::json run_classic_bench(const ClassicBenchOptions& given) {
   }
   for (const auto& benchmark : options.benchmarks)
     EVERGREEN_CHECK_INPUT(wants(mammoth_benchmarks(), benchmark),
-                          "--benchmarks: unknown '{}' (known: split, permuted, rotated)", benchmark);
+                          "--benchmarks: unknown '{}' (known: split, permuted, rotated)",
+                          benchmark);
   for (const auto& method : options.methods)
     EVERGREEN_CHECK_INPUT(wants(mammoth_methods(), method), "--methods: unknown '{}' (known: {})",
                           method, fmt::join(mammoth_methods(), ", "));
   for (int64_t buffer : options.buffers)
     EVERGREEN_CHECK_INPUT(buffer >= 1, "--buffers: must be >= 1, got {}", buffer);
   EVERGREEN_CHECK_INPUT(options.seeds >= 1, "--seeds: must be >= 1, got {}", options.seeds);
-  nlohmann::json result = {{"protocol", "after Buzzega et al. 2020 (Mammoth's best arguments)"},
-                           {"data", options.stream.data_dir.empty()
-                                        ? "/usr/share/datasets/fashion-mnist"
-                                        : options.stream.data_dir},
-                           {"seeds", options.seeds}};
+  nlohmann::json result = {
+      {"protocol", "after Buzzega et al. 2020 (Mammoth's best arguments)"},
+      {"data", options.stream.data_dir.empty() ? "/usr/share/datasets/fashion-mnist"
+                                               : options.stream.data_dir},
+      {"seeds", options.seeds}};
   auto start = Clock::now();
   if (wants(options.parts, "accuracy")) result["accuracy"] = run_accuracy_part(options);
   if (wants(options.parts, "speed")) result["speed"] = run_speed_part(options);
@@ -240,9 +246,10 @@ std::string format_classic_bench(const nlohmann::json& result) {
         line->cells[benchmark] = format_percent(row.at("accuracy"));
       }
     }
-    text += "| method | buffer | S-FMNIST Class-IL | S-FMNIST Task-IL | P-FMNIST Domain-IL | "
-            "R-FMNIST Domain-IL | published MNIST (C / T / P / R) | Mammoth on FMNIST (C / T) |\n"
-            "|---|---|---|---|---|---|---|---|\n";
+    text +=
+        "| method | buffer | S-FMNIST Class-IL | S-FMNIST Task-IL | P-FMNIST Domain-IL | "
+        "R-FMNIST Domain-IL | published MNIST (C / T / P / R) | Mammoth on FMNIST (C / T) |\n"
+        "|---|---|---|---|---|---|---|---|\n";
     auto cell = [](const Line& line, const std::string& key) {
       auto found = line.cells.find(key);
       return found == line.cells.end() ? std::string("") : found->second;
@@ -267,20 +274,23 @@ std::string format_classic_bench(const nlohmann::json& result) {
     text += "\n";
   }
   if (result.contains("speed")) {
-    text += "Training speed, Split Fashion-MNIST, batch 10, one thread, buffer 200 (10 rows "
-            "replayed per step):\n\n| method | evergreen steps/s | Python PyTorch steps/s | "
-            "ratio | accuracy evergreen / Python |\n|---|---|---|---|---|\n";
+    text +=
+        "Training speed, Split Fashion-MNIST, batch 10, one thread, buffer 200 (10 rows "
+        "replayed per step):\n\n| method | evergreen steps/s | Python PyTorch steps/s | "
+        "ratio | accuracy evergreen / Python |\n|---|---|---|---|---|\n";
     for (const auto& row : result.at("speed")) {
       const auto& ours = row.at("evergreen");
       const auto& python = row.at("python");
       text += fmt::format(
           "| {} | {:.0f} | {} | {} | {:.2f} / {} |\n", row.at("method").get<std::string>(),
           ours.at("steps_per_second").get<double>(),
-          python.is_null() ? "-" : fmt::format("{:.0f}", python.at("steps_per_second").get<double>()),
+          python.is_null() ? "-"
+                           : fmt::format("{:.0f}", python.at("steps_per_second").get<double>()),
           row.contains("ratio") ? fmt::format("{:.2f}x", row.at("ratio").get<double>()) : "-",
           100 * ours.at("accuracy_class_il").get<double>(),
-          python.is_null() ? "-"
-                           : fmt::format("{:.2f}", 100 * python.at("accuracy_class_il").get<double>()));
+          python.is_null()
+              ? "-"
+              : fmt::format("{:.2f}", 100 * python.at("accuracy_class_il").get<double>()));
     }
     text += "\nGoal: evergreen >= 3x the Python loop at batch 10.\n";
   }

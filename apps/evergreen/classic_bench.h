@@ -3,7 +3,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
@@ -16,15 +15,15 @@ struct ClassicBenchOptions {
   std::vector<std::string> methods = mammoth_methods();
   std::vector<int64_t> buffers = {200, 500};
   int64_t seeds = 3;
-  int64_t jobs = 2;                      ///< runs at once (threads of one process)
-  MammothStreamOptions stream;           ///< data directory and rows per task
+  int64_t jobs = 2;             ///< runs at once (threads of one process)
+  MammothStreamOptions stream;  ///< data directory and rows per task
   /// Rows per task of permuted / rotated (0: all 60,000 / 10,000): a tenth of the training set
   /// and a fifth of the test set keep the whole bench within 30 minutes on two cores.
   int64_t domain_train_rows = 6000;
   int64_t domain_test_rows = 2000;
   std::vector<std::string> parts = {"accuracy", "speed"};
   std::string python = "/usr/bin/python3";
-  std::string python_script;             ///< bench/classic_reference.py
+  std::string python_script;  ///< bench/classic_reference.py
   std::string out_dir = "runs/bench-classic";
   bool smoke = false;
 };

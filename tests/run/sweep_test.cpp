@@ -21,7 +21,8 @@ YAML::Node tiny_config(const std::string& strategy) {
   return YAML::Load(
       "experiment: sweep\nstream: {name: synthetic_workload, days: 6, steps_per_day: 24, "
       "periods: 2, input_length: 12, horizon: 2}\nmodel: {name: mlp, hidden_size: 8}\n"
-      "strategies: [" + strategy + "]\ntrain: {epochs: 1, batch_size: 16}\n");
+      "strategies: [" +
+      strategy + "]\ntrain: {epochs: 1, batch_size: 16}\n");
 }
 
 TEST(Sweep, RunsCellsTimesSeedsAndEqualsSingleRunsOnTwoThreads) {
@@ -44,9 +45,8 @@ TEST(Sweep, RunsCellsTimesSeedsAndEqualsSingleRunsOnTwoThreads) {
   auto single = run_experiment(plan_experiment(config, "er"), control);
   EXPECT_EQ(single[0].matrix, results[1].runs[1].matrix);
   EXPECT_NE(results[1].runs[0].matrix, results[1].runs[1].matrix);
-  MeanStd acc = summarize_runs(results[0], [](const StrategyOutcome& run) {
-    return run.continual.acc;
-  });
+  MeanStd acc =
+      summarize_runs(results[0], [](const StrategyOutcome& run) { return run.continual.acc; });
   EXPECT_EQ(acc.count, 2);
 }
 
@@ -77,12 +77,14 @@ TEST(MammothProtocol, ConfigsCarryThePublishedArguments) {
   EXPECT_DOUBLE_EQ(der["strategies"][0]["beta"].as<double>(), 0.0);
   EXPECT_EQ(der["train"]["batch_size"].as<int>(), 128);
   EXPECT_EQ(der["stream"]["tasks"].as<int>(), 20);
-  EXPECT_TRUE(mammoth_experiment("split", "joint", 0, stream)["strategies"][0]["offline"].as<bool>());
+  EXPECT_TRUE(
+      mammoth_experiment("split", "joint", 0, stream)["strategies"][0]["offline"].as<bool>());
   EXPECT_FALSE(mammoth_method_runs_on("icarl", "rotated"));
   EXPECT_DOUBLE_EQ(published_mnist_accuracy("derpp", 500)->at(0), 91.00);
   EXPECT_FALSE(published_mnist_accuracy("gdumb", 200).has_value());
-  EXPECT_NE(testing::input_error_of([&] { mammoth_experiment("split", "mir", 200, stream); })
-                .find("unknown method 'mir'"),
+  EXPECT_NE(testing::input_error_of([&] {
+              mammoth_experiment("split", "mir", 200, stream);
+            }).find("unknown method 'mir'"),
             std::string::npos);
 }
 

@@ -88,8 +88,8 @@ TEST(StrategyRegistry, EveryStrategyWithEveryModelTrainsSavesAndLoads) {
 
       std::unique_ptr<Strategy> restored_strategy;
       auto restored_model = build(&restored_strategy);
-      Trainer restored(*restored_model, *restored_strategy,
-                       TrainOptions().epochs(1).batch_size(8), 0);
+      Trainer restored(*restored_model, *restored_strategy, TrainOptions().epochs(1).batch_size(8),
+                       0);
       restored.set_stream_spec(&stream.spec);
       torch::serialize::InputArchive in;
       in.load_from(bytes);

@@ -18,7 +18,8 @@ void FlatSgd::step() {
   torch::Tensor direction =
       options_.weight_decay() != 0 ? gradient.add(values, options_.weight_decay()) : gradient;
   if (options_.momentum() != 0) {
-    // torch::optim::SGD: the first step copies the gradient, later ones decay and add (dampening 0).
+    // torch::optim::SGD: the first step copies the gradient, later ones decay and add (dampening
+    // 0).
     if (!momentum_buffer_.defined())
       momentum_buffer_ = direction.clone();
     else

@@ -6,9 +6,12 @@ namespace evergreen {
 
 const char* output_kind_name(OutputKind kind) {
   switch (kind) {
-    case OutputKind::kRegression: return "regression";
-    case OutputKind::kLogits: return "logits";
-    case OutputKind::kSequenceLikelihood: return "sequence likelihood";
+    case OutputKind::kRegression:
+      return "regression";
+    case OutputKind::kLogits:
+      return "logits";
+    case OutputKind::kSequenceLikelihood:
+      return "sequence likelihood";
   }
   return "unknown";
 }

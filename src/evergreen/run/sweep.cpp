@@ -79,8 +79,8 @@ std::vector<SweepResult> run_sweep(const std::vector<SweepCell>& cells,
         std::lock_guard<std::mutex> lock(report);
         results[task.cell].runs[task.seed] = std::move(outcomes.front());
         if (options.progress)
-          options.progress(fmt::format("{} seed {} ({}/{})", cell.label, seed, index + 1,
-                                       tasks.size()));
+          options.progress(
+              fmt::format("{} seed {} ({}/{})", cell.label, seed, index + 1, tasks.size()));
       } catch (...) {
         std::lock_guard<std::mutex> lock(report);
         if (!failure) failure = std::current_exception();

@@ -103,8 +103,7 @@ std::unique_ptr<Strategy> make_stacked_strategy(Options& options) {
     node["of"] = members;
   }
   EVERGREEN_CHECK_INPUT(members.IsSequence() && members.size() >= 2,
-                        "{}: give a list of at least two strategies to stack",
-                        options.where("of"));
+                        "{}: give a list of at least two strategies to stack", options.where("of"));
   std::vector<std::unique_ptr<Strategy>> built;
   for (size_t i = 0; i < members.size(); ++i) {
     if (members[i].IsScalar()) {

@@ -57,9 +57,8 @@ TEST(ClassificationMetrics, ClassAndTaskIncrementalAccuracyByHand) {
   // Two tasks of two classes. Row 0 (task 0, label 1): best overall is class 3 (wrong), best of
   // task 0's classes is 1 (right). Row 1 (task 1, label 2): right both ways. Row 2 (task 1,
   // label 3): class 0 overall (wrong), class 2 within its task (wrong).
-  auto scores = torch::tensor({{0.1f, 0.5f, 0.2f, 0.9f},
-                               {0.0f, 0.1f, 0.8f, 0.3f},
-                               {0.9f, 0.1f, 0.5f, 0.4f}});
+  auto scores =
+      torch::tensor({{0.1f, 0.5f, 0.2f, 0.9f}, {0.0f, 0.1f, 0.8f, 0.3f}, {0.9f, 0.1f, 0.5f, 0.4f}});
   auto labels = torch::tensor({1, 2, 3}, torch::kLong);
   auto tasks = torch::tensor({0, 1, 1}, torch::kLong);
   auto metrics = classification_metrics(scores, labels, tasks, 2);
@@ -74,7 +73,8 @@ TEST(ClassificationMetrics, ClassAndTaskIncrementalAccuracyByHand) {
 TEST(MlpClassifier, EvaluatesInBlocksWithTheSameResult) {
   torch::manual_seed(3);
   auto x = torch::randint(0, 256, {50, 1, 2, 2}, torch::kLong).to(torch::kByte);
-  Batch test{{"x", x}, {"y", torch::randint(0, 4, {50}, torch::kLong)},
+  Batch test{{"x", x},
+             {"y", torch::randint(0, 4, {50}, torch::kLong)},
              {"task", torch::randint(0, 2, {50}, torch::kLong)}};
   MlpClassifier whole(MlpClassifierOptions(4, 4).classes_per_task(2));
   MlpClassifier blocks(MlpClassifierOptions(4, 4).classes_per_task(2).evaluation_batch_size(7));

@@ -14,8 +14,8 @@ constexpr double kMissing = std::numeric_limits<double>::quiet_NaN();
 /// Method coefficients as Mammoth's best_args give them for seq-mnist ("split") and perm-mnist
 /// ("permuted"; "rotated" uses them too except where it has its own row), buffer 200 / 500.
 /// Returns the strategy entry and sets the learning rate and weight decay.
-YAML::Node strategy_entry(const std::string& benchmark, const std::string& method,
-                          int64_t buffer, double* learning_rate, double* weight_decay) {
+YAML::Node strategy_entry(const std::string& benchmark, const std::string& method, int64_t buffer,
+                          double* learning_rate, double* weight_decay) {
   const bool split = benchmark == "split", small = buffer <= 200;
   YAML::Node entry;
   entry["name"] = method;
@@ -88,8 +88,8 @@ YAML::Node strategy_entry(const std::string& benchmark, const std::string& metho
       *learning_rate = small ? 0.1 : 0.2;
     }
   } else {
-    throw InputError(fmt::format("unknown method '{}' (known: {})", method,
-                                 fmt::join(mammoth_methods(), ", ")));
+    throw InputError(
+        fmt::format("unknown method '{}' (known: {})", method, fmt::join(mammoth_methods(), ", ")));
   }
   if (mammoth_method_uses_buffer(method)) entry["memory_size"] = buffer;
   return entry;
@@ -109,8 +109,8 @@ const std::vector<std::string>& mammoth_methods() {
 }
 
 bool mammoth_method_uses_buffer(const std::string& method) {
-  static const std::vector<std::string> buffered{"er",    "gem",   "agem", "icarl",
-                                                 "gdumb", "der",   "derpp"};
+  static const std::vector<std::string> buffered{"er",    "gem", "agem", "icarl",
+                                                 "gdumb", "der", "derpp"};
   return std::find(buffered.begin(), buffered.end(), method) != buffered.end();
 }
 
@@ -120,10 +120,9 @@ bool mammoth_method_runs_on(const std::string& method, const std::string& benchm
 
 YAML::Node mammoth_experiment(const std::string& benchmark, const std::string& method,
                               int64_t buffer, const MammothStreamOptions& stream) {
-  EVERGREEN_CHECK_INPUT(
-      std::find(mammoth_benchmarks().begin(), mammoth_benchmarks().end(), benchmark) !=
-          mammoth_benchmarks().end(),
-      "unknown benchmark '{}' (known: split, permuted, rotated)", benchmark);
+  EVERGREEN_CHECK_INPUT(std::find(mammoth_benchmarks().begin(), mammoth_benchmarks().end(),
+                                  benchmark) != mammoth_benchmarks().end(),
+                        "unknown benchmark '{}' (known: split, permuted, rotated)", benchmark);
   YAML::Node config;
   config["experiment"] = fmt::format("classic-{}-{}", benchmark, method);
   config["threads"] = 1;
@@ -163,13 +162,16 @@ std::optional<std::vector<double>> published_mnist_accuracy(const std::string& m
   }
   const bool small = buffer == 200;
   if (buffer != 200 && buffer != 500) return std::nullopt;
-  if (method == "er") return small ? Row{80.43, 97.86, 72.37, 85.01} : Row{86.12, 99.04, 80.60, 88.91};
-  if (method == "gem") return small ? Row{80.11, 97.78, 66.93, 80.80} : Row{85.99, 98.71, 76.88, 81.15};
+  if (method == "er")
+    return small ? Row{80.43, 97.86, 72.37, 85.01} : Row{86.12, 99.04, 80.60, 88.91};
+  if (method == "gem")
+    return small ? Row{80.11, 97.78, 66.93, 80.80} : Row{85.99, 98.71, 76.88, 81.15};
   if (method == "agem")
     return small ? Row{45.72, 98.61, 66.42, 81.91} : Row{46.66, 98.93, 67.56, 80.31};
   if (method == "icarl")
     return small ? Row{70.51, 98.28, kMissing, kMissing} : Row{70.10, 98.32, kMissing, kMissing};
-  if (method == "der") return small ? Row{84.55, 98.80, 81.74, 90.04} : Row{90.54, 98.84, 87.29, 92.24};
+  if (method == "der")
+    return small ? Row{84.55, 98.80, 81.74, 90.04} : Row{90.54, 98.84, 87.29, 92.24};
   if (method == "derpp")
     return small ? Row{85.61, 98.76, 83.58, 90.43} : Row{91.00, 98.94, 88.21, 92.77};
   return std::nullopt;  // GDumb is not in the DER paper's table

@@ -23,11 +23,11 @@ bool mammoth_method_runs_on(const std::string& method, const std::string& benchm
 
 /// What the stream keeps; the protocol's values are the defaults.
 struct MammothStreamOptions {
-  std::string data_dir;      ///< IDX files in the MNIST layout ("" = Debian's Fashion-MNIST)
-  int64_t train_rows = 0;    ///< per task, 0 = all
-  int64_t test_rows = 0;     ///< per task, 0 = all
-  int64_t domain_tasks = 20; ///< tasks of the permuted and rotated streams
-  uint64_t stream_seed = 0;  ///< permutations and angles
+  std::string data_dir;       ///< IDX files in the MNIST layout ("" = Debian's Fashion-MNIST)
+  int64_t train_rows = 0;     ///< per task, 0 = all
+  int64_t test_rows = 0;      ///< per task, 0 = all
+  int64_t domain_tasks = 20;  ///< tasks of the permuted and rotated streams
+  uint64_t stream_seed = 0;   ///< permutations and angles
 };
 
 /// The experiment config of `method` on `benchmark` with a memory of `buffer` rows (ignored by

@@ -35,12 +35,12 @@ MlpClassifierImpl::MlpClassifierImpl(const MlpClassifierOptions& options) : opti
 
 Batch MlpClassifierImpl::forward(const Batch& batch) {
   const torch::Tensor& x = batch.at("x");
-  torch::Tensor hidden = x.scalar_type() == torch::kByte ? x.to(torch::kFloat).div_(255.0)
-                                                         : x.to(torch::kFloat);
+  torch::Tensor hidden =
+      x.scalar_type() == torch::kByte ? x.to(torch::kFloat).div_(255.0) : x.to(torch::kFloat);
   hidden = hidden.reshape({x.size(0), -1});
   EVERGREEN_CHECK_INPUT(hidden.size(1) == options_.input_size(),
-                        "mlp classifier: rows of {} values, but the model reads {}",
-                        hidden.size(1), options_.input_size());
+                        "mlp classifier: rows of {} values, but the model reads {}", hidden.size(1),
+                        options_.input_size());
   for (const auto& layer : *hidden_layers_)
     hidden = torch::relu(layer->as<torch::nn::Linear>()->forward(hidden));
   return Batch{{"prediction", output_->forward(hidden)}, {"hint", hidden}};
@@ -50,8 +50,7 @@ torch::Tensor MlpClassifierImpl::loss(const Batch& batch, const Batch& outputs) 
   return torch::nn::functional::cross_entropy(outputs.at("prediction"), batch.at("y"));
 }
 
-torch::Tensor MlpClassifierImpl::negative_log_likelihood(const Batch& batch,
-                                                         const Batch& outputs) {
+torch::Tensor MlpClassifierImpl::negative_log_likelihood(const Batch& batch, const Batch& outputs) {
   return torch::nn::functional::cross_entropy(
       outputs.at("prediction"), batch.at("y"),
       torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
@@ -70,8 +69,8 @@ std::map<std::string, double> MlpClassifierImpl::evaluate(const Batch& batch) {
 
 std::map<std::string, double> MlpClassifierImpl::evaluate_outputs(const Batch& batch,
                                                                   const Batch& outputs) {
-  torch::Tensor tasks = batch.contains("task") ? batch.at("task")
-                                               : torch::zeros({batch.size()}, torch::kLong);
+  torch::Tensor tasks =
+      batch.contains("task") ? batch.at("task") : torch::zeros({batch.size()}, torch::kLong);
   return classification_metrics(outputs.at("prediction"), batch.at("y"), tasks,
                                 options_.classes_per_task());
 }
@@ -82,8 +81,8 @@ std::shared_ptr<Model> make_mlp_classifier(Options& options, const Stream& strea
                         "model 'mlp_classifier' needs a classification stream");
   int64_t input_size = 1;
   for (int64_t size : spec.input_shape) input_size *= size;
-  auto hidden = options.get<std::vector<int64_t>>("hidden_sizes", {100, 100},
-                                                  "units of each hidden layer");
+  auto hidden =
+      options.get<std::vector<int64_t>>("hidden_sizes", {100, 100}, "units of each hidden layer");
   EVERGREEN_CHECK_INPUT(!hidden.empty(), "{}: give at least one hidden layer",
                         options.where("hidden_sizes"));
   for (int64_t size : hidden)

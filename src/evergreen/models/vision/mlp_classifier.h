@@ -14,7 +14,7 @@ namespace evergreen {
 struct MlpClassifierOptions {
   MlpClassifierOptions(int64_t input_size, int64_t num_classes)
       : input_size_(input_size), num_classes_(num_classes) {}
-  TORCH_ARG(int64_t, input_size);   ///< pixels per image (C * H * W)
+  TORCH_ARG(int64_t, input_size);  ///< pixels per image (C * H * W)
   TORCH_ARG(int64_t, num_classes);
   TORCH_ARG(std::vector<int64_t>, hidden_sizes) = std::vector<int64_t>{100, 100};
   /// > 0 on class-incremental splits: evaluation also reports task-IL accuracy.
@@ -37,8 +37,7 @@ class MlpClassifierImpl : public Model {
   /// Cross-entropy summed over rows: -log p(y | x) of the softmax model.
   torch::Tensor negative_log_likelihood(const Batch& batch, const Batch& outputs) override;
   std::map<std::string, double> evaluate(const Batch& batch) override;
-  std::map<std::string, double> evaluate_outputs(const Batch& batch,
-                                                 const Batch& outputs) override;
+  std::map<std::string, double> evaluate_outputs(const Batch& batch, const Batch& outputs) override;
   MainMetric main_metric() const override { return {"accuracy", true}; }
   static constexpr ModelCapabilities kCapabilities{OutputKind::kLogits, /*hint=*/true};
   ModelCapabilities capabilities() const override { return kCapabilities; }
