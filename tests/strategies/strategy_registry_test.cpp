@@ -13,37 +13,11 @@
 namespace evergreen {
 namespace {
 
-/// Two tasks of a two-class split of 2x2 images, labels {0, 1} then {2, 3}.
-Stream tiny_split_stream(int64_t rows) {
-  Stream stream;
-  stream.name = "tiny split";
-  stream.spec.kind = StreamKind::kClassification;
-  stream.spec.num_classes = 4;
-  stream.spec.classes_per_task = 2;
-  stream.spec.input_shape = {1, 2, 2};
-  auto generator = at::make_generator<at::CPUGeneratorImpl>(13);
-  for (int64_t task = 0; task < 2; ++task) {
-    auto make = [&](int64_t count) {
-      auto labels = torch::randint(0, 2, {count}, generator, torch::kLong) + 2 * task;
-      auto x = (torch::rand({count, 1, 2, 2}, generator) * 128 + labels.view({-1, 1, 1, 1}) * 30)
-                   .to(torch::kByte);
-      return Batch{{"x", x}, {"y", labels}, {"task", torch::full({count}, task, torch::kLong)}};
-    };
-    Experience experience;
-    experience.id = task + 1;
-    experience.name = "task " + std::to_string(task + 1);
-    experience.train = make(rows);
-    experience.test = make(rows / 2);
-    stream.experiences.push_back(experience);
-  }
-  return stream;
-}
-
 TEST(StrategyRegistry, EveryStrategyWithEveryModelTrainsSavesAndLoads) {
   const std::map<StreamKind, Stream> streams{
       {StreamKind::kForecasting, testing::tiny_forecasting_stream(2, 24)},
       {StreamKind::kEventSequences, testing::tiny_event_stream(2, 24)},
-      {StreamKind::kClassification, tiny_split_stream(24)}};
+      {StreamKind::kClassification, testing::tiny_classification_stream(2, 12)}};
   for (const auto& model_entry : model_registry().entries()) {
     // Each model on the kind of stream it declares it reads.
     const Stream& stream = streams.at(model_entry.traits.reads);

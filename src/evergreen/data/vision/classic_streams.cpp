@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "evergreen/core/error.h"
 #include "evergreen/data/vision/idx_file.h"
@@ -153,11 +155,25 @@ Stream make_split_image_stream(Options& options) {
   return stream;
 }
 
-Stream make_permuted_image_stream(Options& options) {
+namespace {
+
+/// One task of a domain-incremental stream: how its images are changed, what it is called.
+struct DomainTask {
+  std::function<torch::Tensor(const torch::Tensor&)> transform;
+  std::string description;                       ///< in the experience's name
+  std::pair<std::string, std::string> metadata;  ///< what makes the task reproducible
+};
+
+/// The permuted and rotated streams: every task holds the same rows, changed by its transform.
+/// `draw_tasks` draws the tasks' parameters from the stream's generator, in task order.
+Stream make_domain_stream(
+    Options& options, const std::string& kind,
+    const std::function<std::vector<DomainTask>(const ImageStreamOptions&, const torch::Tensor&,
+                                                torch::Generator&)>& draw_tasks) {
   ImageStreamOptions parsed = read_domain_options(options);
   if (options.listing_only()) return Stream{};  // `--list` wants the options, not the images
   ImageDataset data = read_idx_dataset(parsed.path);
-  Stream stream = make_image_stream(data, "permuted", "domain-incremental", 0);
+  Stream stream = make_image_stream(data, kind, "domain-incremental", 0);
   stream.metadata["tasks"] = std::to_string(parsed.tasks);
   stream.metadata["seed"] = std::to_string(parsed.seed);
 
@@ -165,51 +181,56 @@ Stream make_permuted_image_stream(Options& options) {
   auto train_labels = first_rows(data.train_labels, parsed.train_rows);
   auto test_images = first_rows(data.test_images, parsed.test_rows);
   auto test_labels = first_rows(data.test_labels, parsed.test_rows);
-  const int64_t pixels = train_images.size(2) * train_images.size(3);
   auto generator = at::detail::createCPUGenerator(static_cast<uint64_t>(parsed.seed));
+  std::vector<DomainTask> tasks = draw_tasks(parsed, train_images, generator);
   for (int64_t task = 0; task < parsed.tasks; ++task) {
-    auto permutation = torch::randperm(pixels, generator, torch::kInt64);
     Experience experience;
     experience.id = task;
-    experience.name = fmt::format("task {} (permutation {})", task + 1, task + 1);
-    experience.train =
-        image_batch(permute_pixels(train_images, permutation), train_labels.clone(), task);
-    experience.test =
-        image_batch(permute_pixels(test_images, permutation), test_labels.clone(), task);
-    experience.metadata = {{"permutation", std::to_string(task + 1)}};
+    experience.name = fmt::format("task {} ({})", task + 1, tasks[task].description);
+    experience.train = image_batch(tasks[task].transform(train_images), train_labels.clone(), task);
+    experience.test = image_batch(tasks[task].transform(test_images), test_labels.clone(), task);
+    experience.metadata = {tasks[task].metadata};
     stream.experiences.push_back(std::move(experience));
   }
   return stream;
 }
 
-Stream make_rotated_image_stream(Options& options) {
-  ImageStreamOptions parsed = read_domain_options(options);
-  if (options.listing_only()) return Stream{};  // `--list` wants the options, not the images
-  ImageDataset data = read_idx_dataset(parsed.path);
-  Stream stream = make_image_stream(data, "rotated", "domain-incremental", 0);
-  stream.metadata["tasks"] = std::to_string(parsed.tasks);
-  stream.metadata["seed"] = std::to_string(parsed.seed);
+}  // namespace
 
-  auto train_images = first_rows(data.train_images, parsed.train_rows);
-  auto train_labels = first_rows(data.train_labels, parsed.train_rows);
-  auto test_images = first_rows(data.test_images, parsed.test_rows);
-  auto test_labels = first_rows(data.test_labels, parsed.test_rows);
-  auto generator = at::detail::createCPUGenerator(static_cast<uint64_t>(parsed.seed));
-  auto angles = torch::rand({parsed.tasks}, generator, torch::kFloat64).mul_(180.0);
-  auto angle_access = angles.accessor<double, 1>();
-  for (int64_t task = 0; task < parsed.tasks; ++task) {
-    const double degrees = angle_access[task];
-    Experience experience;
-    experience.id = task;
-    experience.name = fmt::format("task {} (rotation {:.1f} deg)", task + 1, degrees);
-    experience.train =
-        image_batch(rotate_images(train_images, degrees), train_labels.clone(), task);
-    experience.test = image_batch(rotate_images(test_images, degrees), test_labels.clone(), task);
-    // The shortest text that reads back as the same double, so the angle is reproducible.
-    experience.metadata = {{"angle_degrees", fmt::format("{}", degrees)}};
-    stream.experiences.push_back(std::move(experience));
-  }
-  return stream;
+Stream make_permuted_image_stream(Options& options) {
+  return make_domain_stream(
+      options, "permuted",
+      [](const ImageStreamOptions& parsed, const torch::Tensor& images,
+         torch::Generator& generator) {
+        const int64_t pixels = images.size(2) * images.size(3);
+        std::vector<DomainTask> tasks;
+        for (int64_t task = 0; task < parsed.tasks; ++task) {
+          auto permutation = torch::randperm(pixels, generator, torch::kInt64);
+          tasks.push_back(
+              {[permutation](const torch::Tensor& x) { return permute_pixels(x, permutation); },
+               fmt::format("permutation {}", task + 1),
+               {"permutation", std::to_string(task + 1)}});
+        }
+        return tasks;
+      });
+}
+
+Stream make_rotated_image_stream(Options& options) {
+  return make_domain_stream(
+      options, "rotated",
+      [](const ImageStreamOptions& parsed, const torch::Tensor&, torch::Generator& generator) {
+        auto angles = torch::rand({parsed.tasks}, generator, torch::kFloat64).mul_(180.0);
+        auto angle_access = angles.accessor<double, 1>();
+        std::vector<DomainTask> tasks;
+        for (int64_t task = 0; task < parsed.tasks; ++task) {
+          const double degrees = angle_access[task];
+          // The shortest text that reads back as the same double, so the angle is reproducible.
+          tasks.push_back({[degrees](const torch::Tensor& x) { return rotate_images(x, degrees); },
+                           fmt::format("rotation {:.1f} deg", degrees),
+                           {"angle_degrees", fmt::format("{}", degrees)}});
+        }
+        return tasks;
+      });
 }
 
 torch::Tensor rotate_images(const torch::Tensor& images, double degrees) {
