@@ -155,14 +155,8 @@ TEST(Gdumb, SaveLoadRoundTrip) {
     strategy.before_experience(context, experience);
     strategy.after_experience(context, experience);
   }
-  torch::serialize::OutputArchive out;
-  strategy.save(out);
-  std::stringstream bytes;
-  out.save_to(bytes);
-  torch::serialize::InputArchive in;
-  in.load_from(bytes);
   GdumbStrategy restored(GdumbOptions().memory_size(7));
-  restored.load(in);
+  testing::restore_state(strategy, restored);
   for (const auto& [name, tensor] : strategy.class_balanced_memory().contents())
     EXPECT_TRUE(torch::equal(restored.class_balanced_memory().contents().at(name), tensor)) << name;
   EXPECT_EQ(restored.class_balanced_memory().class_counts(),

@@ -151,14 +151,8 @@ TEST(GradientEpisodicMemory, SaveLoadRoundTrip) {
   GradientEpisodicMemoryStrategy strategy(GradientEpisodicMemoryOptions().memory_size(9));
   strategy.after_experience(context, stream.experiences[0]);
   strategy.after_experience(context, stream.experiences[1]);
-  torch::serialize::OutputArchive out;
-  strategy.save(out);
-  std::stringstream bytes;
-  out.save_to(bytes);
-  torch::serialize::InputArchive in;
-  in.load_from(bytes);
   GradientEpisodicMemoryStrategy restored(GradientEpisodicMemoryOptions().memory_size(9));
-  restored.load(in);
+  testing::restore_state(strategy, restored);
   ASSERT_EQ(restored.task_memories().size(), 2u);
   for (size_t task = 0; task < 2; ++task)
     for (const auto& [name, tensor] : strategy.task_memories()[task])

@@ -178,14 +178,8 @@ TEST(Icarl, SaveLoadRoundTrip) {
     strategy.before_experience(context, experience);
     strategy.after_experience(context, experience);
   }
-  torch::serialize::OutputArchive out;
-  strategy.save(out);
-  std::stringstream bytes;
-  out.save_to(bytes);
-  torch::serialize::InputArchive in;
-  in.load_from(bytes);
   IcarlStrategy restored(IcarlOptions().memory_size(6));
-  restored.load(in);
+  testing::restore_state(strategy, restored);
   ASSERT_EQ(restored.exemplars().size(), strategy.exemplars().size());
   for (const auto& [label, rows] : strategy.exemplars())
     for (const auto& [name, tensor] : rows)

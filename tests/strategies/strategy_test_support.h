@@ -1,8 +1,12 @@
-// A tiny forecasting model and stream shared by the strategy tests.
+// Tiny models and streams shared by the strategy tests, and a checkpoint round trip.
 #pragma once
+
+#include <sstream>
 
 #include "evergreen/data/experience.h"
 #include "evergreen/models/forecast/mlp_forecaster.h"
+#include "evergreen/models/vision/mlp_classifier.h"
+#include "evergreen/strategies/strategy.h"
 
 namespace evergreen::testing {
 
@@ -59,12 +63,6 @@ inline MlpForecaster tiny_mlp() {
   return MlpForecaster(MlpForecasterOptions(6, 2).hidden_size(8).layers(1));
 }
 
-}  // namespace evergreen::testing
-
-#include "evergreen/models/vision/mlp_classifier.h"
-
-namespace evergreen::testing {
-
 /// `experiences` class-incremental experiences of `classes_per_task` classes with
 /// `rows_per_class` training rows each (half as many test rows), as the split image streams hold
 /// them: "x" uint8 [N, 1, 2, 2], "y" int64 labels, "task" int64. Class c lights pixel c % 4 on a
@@ -110,6 +108,17 @@ inline MlpClassifier tiny_classifier(const Stream& stream) {
   return MlpClassifier(MlpClassifierOptions(4, stream.spec.num_classes)
                            .hidden_sizes({8})
                            .classes_per_task(stream.spec.classes_per_task));
+}
+
+/// Loads into `restored` the state `saved` writes, through bytes as a checkpoint file would.
+inline void restore_state(const Strategy& saved, Strategy& restored) {
+  torch::serialize::OutputArchive out;
+  saved.save(out);
+  std::stringstream bytes;
+  out.save_to(bytes);
+  torch::serialize::InputArchive in;
+  in.load_from(bytes);
+  restored.load(in);
 }
 
 }  // namespace evergreen::testing

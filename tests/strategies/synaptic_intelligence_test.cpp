@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "strategy_test_support.h"
+
 namespace evergreen {
 namespace {
 
@@ -113,14 +115,8 @@ TEST(SynapticIntelligence, SaveLoadRoundTrip) {
   strategy.before_experience(context, first);
   sgd_step(strategy, context, first.train, 0.1);
   strategy.after_experience(context, first);
-  torch::serialize::OutputArchive out;
-  strategy.save(out);
-  std::stringstream bytes;
-  out.save_to(bytes);
-  torch::serialize::InputArchive in;
-  in.load_from(bytes);
   SynapticIntelligenceStrategy restored{SynapticIntelligenceOptions()};
-  restored.load(in);
+  testing::restore_state(strategy, restored);
   EXPECT_TRUE(torch::equal(restored.importance(), strategy.importance()));
   {
     torch::NoGradGuard no_grad;

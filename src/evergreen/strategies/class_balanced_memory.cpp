@@ -2,6 +2,7 @@
 
 #include "evergreen/core/error.h"
 #include "evergreen/strategies/batch_archive.h"
+#include "evergreen/strategies/memory_slots.h"
 
 namespace evergreen {
 
@@ -44,13 +45,7 @@ void ClassBalancedMemory::add(const Batch& rows, torch::Generator& generator) {
   EVERGREEN_CHECK_INPUT(
       rows.contains("y") && rows.at("y").scalar_type() == torch::kLong && rows.at("y").dim() == 1,
       "a class-balanced memory needs int64 labels \"y\" [N]");
-  if (storage_.empty()) {
-    for (const auto& [name, tensor] : rows) {
-      auto shape = tensor.sizes().vec();
-      shape[0] = capacity_;
-      storage_.set(name, torch::zeros(shape, tensor.options()));
-    }
-  }
+  if (storage_.empty()) storage_ = allocate_memory_slots(rows, capacity_);
   // Two uniforms per row drawn in one call whatever happens to the row, so that the generator
   // advances the same way however full the memory is.
   auto draws = torch::rand({count, 2}, generator, torch::kDouble);
@@ -70,20 +65,7 @@ void ClassBalancedMemory::add(const Batch& rows, torch::Generator& generator) {
     slot_to_row[slot] = row;
   }
   seen_ += count;
-  if (slot_to_row.empty()) return;
-  std::vector<int64_t> slots, sources;
-  for (const auto& [slot, row] : slot_to_row) {
-    slots.push_back(slot);
-    sources.push_back(row);
-  }
-  auto slot_index = torch::tensor(slots, torch::kLong);
-  auto source_index = torch::tensor(sources, torch::kLong);
-  torch::NoGradGuard no_grad;
-  for (const auto& [name, tensor] : rows) {
-    EVERGREEN_ASSERT(storage_.contains(name), "memory rows gained a key '{}'", name);
-    const_cast<torch::Tensor&>(storage_.at(name))
-        .index_copy_(0, slot_index, tensor.detach().index_select(0, source_index));
-  }
+  write_memory_slots(storage_, rows, slot_to_row);
 }
 
 std::map<int64_t, int64_t> ClassBalancedMemory::class_counts() const {

@@ -4,6 +4,7 @@
 
 #include "evergreen/core/error.h"
 #include "evergreen/strategies/batch_archive.h"
+#include "evergreen/strategies/memory_slots.h"
 
 namespace evergreen {
 
@@ -14,13 +15,7 @@ ReservoirBuffer::ReservoirBuffer(int64_t capacity) : capacity_(capacity) {
 void ReservoirBuffer::add(const Batch& rows, torch::Generator& generator) {
   int64_t count = rows.size();
   if (count == 0) return;
-  if (storage_.empty()) {
-    for (const auto& [name, tensor] : rows) {
-      auto shape = tensor.sizes().vec();
-      shape[0] = capacity_;
-      storage_.set(name, torch::zeros(shape, tensor.options()));
-    }
-  }
+  if (storage_.empty()) storage_ = allocate_memory_slots(rows, capacity_);
   // One uniform draw per row, in one call; row i is the (seen_ + i + 1)-th item of the stream.
   auto uniforms = torch::rand({count}, generator, torch::kDouble);
   auto uniform = uniforms.accessor<double, 1>();
@@ -35,20 +30,7 @@ void ReservoirBuffer::add(const Batch& rows, torch::Generator& generator) {
     }
   }
   seen_ += count;
-  if (slot_to_row.empty()) return;
-  std::vector<int64_t> slots, sources;
-  for (const auto& [slot, row] : slot_to_row) {
-    slots.push_back(slot);
-    sources.push_back(row);
-  }
-  auto slot_index = torch::tensor(slots, torch::kLong);
-  auto source_index = torch::tensor(sources, torch::kLong);
-  torch::NoGradGuard no_grad;
-  for (const auto& [name, tensor] : rows) {
-    EVERGREEN_ASSERT(storage_.contains(name), "replay rows gained a key '{}'", name);
-    const_cast<torch::Tensor&>(storage_.at(name))
-        .index_copy_(0, slot_index, tensor.detach().index_select(0, source_index));
-  }
+  write_memory_slots(storage_, rows, slot_to_row);
 }
 
 Batch ReservoirBuffer::sample(int64_t count, torch::Generator& generator) const {
