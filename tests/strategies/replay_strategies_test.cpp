@@ -36,6 +36,7 @@ TEST(DarkExperienceReplay, ExtraLossIsTheDefinition) {
       DarkExperienceReplayOptions().memory_size(16).replay_batch_size(16).alpha(0.3).beta(0.7));
   const Batch& old_rows = f.stream.experiences[0].train;
   auto stored_outputs = f.model->forward(old_rows);
+  strategy.after_forward(f.context, old_rows, stored_outputs);
   EXPECT_FALSE(strategy.extra_loss(f.context, old_rows, stored_outputs).defined());
   strategy.after_step(f.context, old_rows);  // stores (x, y, z = outputs at this moment)
   {

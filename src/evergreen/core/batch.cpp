@@ -20,7 +20,15 @@ int64_t Batch::bytes() const {
 
 Batch Batch::rows(const torch::Tensor& index) const {
   Batch result;
-  for (const auto& [name, tensor] : tensors_) result.set(name, tensor.index_select(0, index));
+  // Indices come from the run's CPU generator; the rows may live on an accelerator.
+  for (const auto& [name, tensor] : tensors_)
+    result.set(name, tensor.index_select(0, index.to(tensor.device())));
+  return result;
+}
+
+Batch Batch::to(const torch::Device& device) const {
+  Batch result;
+  for (const auto& [name, tensor] : tensors_) result.set(name, tensor.to(device));
   return result;
 }
 

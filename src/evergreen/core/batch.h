@@ -33,6 +33,8 @@ class Batch {
 
   /// The rows at `index` (a 1-D int64 tensor) of every tensor.
   Batch rows(const torch::Tensor& index) const;
+  /// Every tensor on `device` (no copy for those already there).
+  Batch to(const torch::Device& device) const;
   /// Rows [begin, end) of every tensor, without copying.
   Batch slice(int64_t begin, int64_t end) const;
 

@@ -125,11 +125,12 @@ struct RunRecord {
 /// Evaluates on every experience's test split through the strategy's evaluation hook; returns
 /// the main metric per experience.
 std::vector<double> evaluate_all(Model& model, Strategy& strategy, const Stream& stream,
-                                 int64_t after, RunRecord& record, int64_t* rows) {
+                                 const torch::Device& device, int64_t after, RunRecord& record,
+                                 int64_t* rows) {
   std::vector<double> row;
   const std::string main = model.main_metric().name;
   for (const auto& experience : stream.experiences) {
-    auto metrics = strategy.evaluate(model, experience.test);
+    auto metrics = strategy.evaluate(model, experience.test.to(device));
     for (const auto& [name, value] : metrics)
       EVERGREEN_CHECK_INPUT(std::isfinite(value), "experience '{}': metric {} is not finite",
                             experience.name, name);
@@ -330,7 +331,8 @@ StrategyOutcome run_strategy(const ExperimentPlan& plan, size_t strategy_index,
   } else {
     {
       auto evaluating = meter.measure("eval");
-      record.initial = evaluate_all(*model, *strategy, plan.stream, 0, record, &eval_rows);
+      record.initial = evaluate_all(*model, *strategy, plan.stream, trainer.device(), 0, record,
+                                     &eval_rows);
     }
     meter.add_flops("eval", rows_times_macs(eval_rows, macs_per_row));
   }
@@ -360,7 +362,8 @@ StrategyOutcome run_strategy(const ExperimentPlan& plan, size_t strategy_index,
     {
       auto evaluating = meter.measure("eval");
       record.matrix.push_back(
-          evaluate_all(*model, *strategy, plan.stream, i + 1, record, &eval_rows));
+          evaluate_all(*model, *strategy, plan.stream, trainer.device(), i + 1, record,
+                       &eval_rows));
     }
     meter.add_flops("eval", rows_times_macs(eval_rows, macs_per_row));
     write_checkpoint(checkpoint, trainer, record, meter);

@@ -1,5 +1,7 @@
 #include "evergreen/run/trainer.h"
 
+#include <algorithm>
+
 #include "evergreen/core/error.h"
 #include "evergreen/models/flat_adam.h"
 #include "evergreen/models/flat_sgd.h"
@@ -14,6 +16,8 @@ TrainOptions read_train_options(Options& options) {
   auto momentum = options.get<double>("momentum", 0.0, "SGD momentum");
   auto weight_decay = options.get<double>("weight_decay", 0.0,
                                           "L2 penalty (adam, sgd) or decoupled decay (adamw)");
+  auto device = options.get<std::string>("device", "cpu", "cpu, cuda or cuda:N");
+  parse_device(device, options.where("device"));
   EVERGREEN_CHECK_INPUT(optimizer == "adam" || optimizer == "adamw" || optimizer == "sgd",
                         "{}: expected adam, adamw or sgd, got '{}'", options.where("optimizer"),
                         optimizer);
@@ -35,21 +39,57 @@ TrainOptions read_train_options(Options& options) {
       .learning_rate(learning_rate)
       .optimizer(optimizer)
       .momentum(momentum)
-      .weight_decay(weight_decay);
+      .weight_decay(weight_decay)
+      .device(device);
 }
 
+torch::Device parse_device(const std::string& name, const std::string& field) {
+  const bool cuda = name == "cuda" || name.rfind("cuda:", 0) == 0;
+  EVERGREEN_CHECK_INPUT(name == "cpu" || cuda, "{}: expected cpu, cuda or cuda:N, got '{}'",
+                        field, name);
+  if (!cuda) return torch::Device(torch::kCPU);
+  EVERGREEN_CHECK_INPUT(torch::cuda::is_available(),
+                        "{}: '{}' asked for, but this LibTorch sees no CUDA device (a CPU-only "
+                        "build, or no GPU on this machine): use device: cpu",
+                        field, name);
+  int64_t index = 0;
+  if (name.size() > 5) {
+    const std::string digits = name.substr(5);
+    EVERGREEN_CHECK_INPUT(!digits.empty() && digits.size() < 4 &&
+                              digits.find_first_not_of("0123456789") == std::string::npos,
+                          "{}: expected cuda:N with N a device number, got '{}'", field, name);
+    index = std::stoll(digits);
+  }
+  EVERGREEN_CHECK_INPUT(index < static_cast<int64_t>(torch::cuda::device_count()),
+                        "{}: '{}' asked for, but this machine has {} CUDA device(s)", field, name,
+                        torch::cuda::device_count());
+  return torch::Device(torch::kCUDA, static_cast<torch::DeviceIndex>(index));
+}
+
+namespace {
+
+/// The model on `device`, before its parameters are gathered into one flat buffer.
+Model& moved_to(Model& model, const torch::Device& device) {
+  model.to(device);
+  return model;
+}
+
+}  // namespace
+
 std::unique_ptr<FlatOptimizer> make_flat_optimizer(FlatParameters& parameters,
-                                                   const TrainOptions& options) {
+                                                   const TrainOptions& options,
+                                                   double learning_rate) {
+  if (learning_rate <= 0) learning_rate = options.learning_rate();
   if (options.optimizer() == "sgd")
     return std::make_unique<FlatSgd>(parameters, FlatSgdOptions()
-                                                     .learning_rate(options.learning_rate())
+                                                     .learning_rate(learning_rate)
                                                      .momentum(options.momentum())
                                                      .weight_decay(options.weight_decay()));
   EVERGREEN_ASSERT(options.optimizer() == "adam" || options.optimizer() == "adamw",
                    "unknown optimizer '{}'", options.optimizer());
   return std::make_unique<FlatAdam>(
       parameters, FlatAdamOptions()
-                      .learning_rate(options.learning_rate())
+                      .learning_rate(learning_rate)
                       .weight_decay(options.weight_decay())
                       .decoupled_weight_decay(options.optimizer() == "adamw"));
 }
@@ -58,7 +98,8 @@ Trainer::Trainer(Model& model, Strategy& strategy, const TrainOptions& options, 
     : model_(model),
       strategy_(strategy),
       options_(options),
-      parameters_(model),
+      device_(parse_device(options.device(), "train.device")),
+      parameters_(moved_to(model, device_)),
       optimizer_(make_flat_optimizer(parameters_, options)),
       generator_(at::make_generator<at::CPUGeneratorImpl>(seed)) {}
 
@@ -67,6 +108,26 @@ TrainingContext Trainer::context(int64_t experience_index) {
   context.optimizer = optimizer_.get();
   context.spec = spec_;
   return context;
+}
+
+std::vector<std::string> Trainer::adopt_parameter_groups() {
+  std::vector<std::string> added;
+  for (const ParameterGroup& group : strategy_.parameter_groups()) {
+    EVERGREEN_ASSERT(group.parameters != nullptr, "parameter group '{}' has no parameters",
+                     group.name);
+    auto known = std::find_if(groups_.begin(), groups_.end(), [&](const GroupOptimizer& entry) {
+      return entry.group.name == group.name;
+    });
+    if (known != groups_.end()) {
+      EVERGREEN_ASSERT(known->group.parameters == group.parameters,
+                       "parameter group '{}' changed its parameters", group.name);
+      continue;
+    }
+    groups_.push_back(
+        {group, make_flat_optimizer(*group.parameters, options_, group.learning_rate)});
+    added.push_back(group.name);
+  }
+  return added;
 }
 
 TrainedRows Trainer::train(const Experience& experience, const EpochCallback& on_epoch) {
@@ -78,18 +139,26 @@ TrainedRows Trainer::train(const Experience& experience, const EpochCallback& on
   }
   model_.train();
   strategy_.before_experience(context, experience);
+  adopt_parameter_groups();
+  for (GroupOptimizer& entry : groups_)
+    if (entry.group.restart_each_experience) {
+      entry.optimizer->reset();
+      entry.group.parameters->zero_gradients();
+    }
   const int64_t rows = data.size();
   EVERGREEN_CHECK_INPUT(rows > 0, "experience '{}' has no training rows", experience.name);
   int64_t forward_rows = 0;
   for (int64_t epoch = 0; epoch < options_.epochs(); ++epoch) {
     Batch shuffled = data.rows(torch::randperm(rows, generator_, torch::kLong));
     // Summed on the tensor side: reading the loss every step would sync with the device.
-    torch::Tensor loss_sum = torch::zeros({}, torch::kDouble);
+    torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions(torch::kDouble).device(device_));
     int64_t steps = 0;
     for (int64_t begin = 0; begin < rows; begin += options_.batch_size()) {
-      Batch batch = shuffled.slice(begin, std::min(rows, begin + options_.batch_size()));
+      Batch batch =
+          shuffled.slice(begin, std::min(rows, begin + options_.batch_size())).to(device_);
       Batch step_batch = strategy_.before_step(context, batch);
       Batch outputs = model_.forward(step_batch);
+      strategy_.after_forward(context, step_batch, outputs);
       torch::Tensor loss = model_.loss(step_batch, outputs);
       torch::Tensor extra = strategy_.extra_loss(context, step_batch, outputs);
       if (extra.defined()) loss = loss + extra;
@@ -97,6 +166,10 @@ TrainedRows Trainer::train(const Experience& experience, const EpochCallback& on
       loss.backward();
       strategy_.after_backward(context);
       optimizer_->step();
+      for (GroupOptimizer& entry : groups_) {
+        entry.optimizer->step();
+        entry.group.parameters->zero_gradients();
+      }
       strategy_.after_step(context, batch);
       loss_sum += loss.detach().to(torch::kDouble);
       forward_rows += step_batch.size();
@@ -131,6 +204,8 @@ void Trainer::save(torch::serialize::OutputArchive& archive) const {
   for (const auto& buffer : model_.named_buffers())
     archive.write(buffer_key(buffer.key()), buffer.value());
   optimizer_->save(archive, optimizer_prefix());
+  for (const GroupOptimizer& entry : groups_)
+    entry.optimizer->save(archive, group_prefix(entry.group.name));
   strategy_.save(archive);
   archive.write("generator_state", generator_.get_state());
   archive.write("experiences_trained", torch::tensor(experiences_trained_));
@@ -152,6 +227,10 @@ void Trainer::load(torch::serialize::InputArchive& archive) {
   }
   optimizer_->load(archive, optimizer_prefix());
   strategy_.load(archive);
+  // The strategy rebuilt its parameters from the archive; their optimiser state follows.
+  groups_.clear();
+  adopt_parameter_groups();
+  for (GroupOptimizer& entry : groups_) entry.optimizer->load(archive, group_prefix(entry.group.name));
   archive.read("generator_state", state);
   generator_.set_state(state);
   archive.read("experiences_trained", trained);

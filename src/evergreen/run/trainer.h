@@ -19,11 +19,18 @@ struct TrainOptions {
   TORCH_ARG(std::string, optimizer) = "adam";  ///< adam, adamw or sgd
   TORCH_ARG(double, momentum) = 0.0;           ///< sgd only
   TORCH_ARG(double, weight_decay) = 0.0;       ///< L2 (adam, sgd) or decoupled (adamw)
+  /// Where the model and each step's batch live: "cpu", "cuda" or "cuda:N".
+  TORCH_ARG(std::string, device) = "cpu";
 };
 
-/// The optimiser `options` name over `parameters`.
+/// The device `name` gives ("cpu", "cuda", "cuda:1"); InputError naming `field` when the name
+/// is not a device or this LibTorch cannot reach it (a CPU-only build asked for CUDA).
+torch::Device parse_device(const std::string& name, const std::string& field);
+
+/// The optimiser `options` name over `parameters`; `learning_rate` > 0 replaces the options' one.
 std::unique_ptr<FlatOptimizer> make_flat_optimizer(FlatParameters& parameters,
-                                                   const TrainOptions& options);
+                                                   const TrainOptions& options,
+                                                   double learning_rate = 0);
 
 TrainOptions read_train_options(Options& options);
 
@@ -37,6 +44,8 @@ struct TrainedRows {
 using EpochCallback = std::function<void(int64_t, int64_t, double)>;
 
 /// Owns the optimiser and the run's random generator; the model and strategy are the caller's.
+/// The model moves to train.device when the trainer is made; experiences stay where they are and
+/// each step's batch is moved (a no-op on the CPU).
 ///
 /// Example:
 ///   Trainer trainer(*model, *strategy, TrainOptions().epochs(5), /*seed=*/0);
@@ -52,21 +61,36 @@ class Trainer {
 
   FlatParameters& parameters() { return parameters_; }
   torch::Generator& generator() { return generator_; }
+  /// Where the model and the step batches live (train.device).
+  const torch::Device& device() const { return device_; }
   int64_t experiences_trained() const { return experiences_trained_; }
 
-  /// Model values and buffers, optimiser, strategy state, generator.
+  /// Model values and buffers, optimiser (every parameter group's too), strategy state,
+  /// generator.
   void save(torch::serialize::OutputArchive& archive) const;
   void load(torch::serialize::InputArchive& archive);
 
  private:
   TrainingContext context(int64_t experience_index);
+  /// Gives every parameter group the strategy offers now an optimiser (existing ones keep
+  /// theirs); returns the names of the groups that are new.
+  std::vector<std::string> adopt_parameter_groups();
+  std::string group_prefix(const std::string& name) const {
+    return "group_" + name + "_" + optimizer_prefix();
+  }
   std::string optimizer_prefix() const { return options_.optimizer() == "sgd" ? "sgd" : "adam"; }
 
   Model& model_;
   Strategy& strategy_;
   TrainOptions options_;
+  torch::Device device_;
   FlatParameters parameters_;
   std::unique_ptr<FlatOptimizer> optimizer_;
+  struct GroupOptimizer {
+    ParameterGroup group;
+    std::unique_ptr<FlatOptimizer> optimizer;
+  };
+  std::vector<GroupOptimizer> groups_;  // in the order the strategy first offered them
   torch::Generator generator_;
   const StreamSpec* spec_ = nullptr;
   int64_t experiences_trained_ = 0;

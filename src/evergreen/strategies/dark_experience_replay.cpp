@@ -9,10 +9,14 @@ DarkExperienceReplayStrategy::DarkExperienceReplayStrategy(
     const DarkExperienceReplayOptions& options)
     : options_(options), buffer_(options.memory_size()) {}
 
+void DarkExperienceReplayStrategy::after_forward(TrainingContext& context, const Batch& batch,
+                                                 const Batch& outputs) {
+  step_outputs_ = outputs.at("prediction").detach();
+}
+
 torch::Tensor DarkExperienceReplayStrategy::extra_loss(TrainingContext& context,
                                                        const Batch& batch,
                                                        const Batch& outputs) {
-  step_outputs_ = outputs.at("prediction").detach();
   if (buffer_.size() == 0) return {};
   int64_t count = replay_batch_size(options_.replay_batch_size(), context);
   Batch logit_rows = buffer_.sample(count, context.generator);

@@ -19,6 +19,7 @@ struct DarkExperienceReplayOptions {
 class DarkExperienceReplayStrategy : public Strategy {
  public:
   explicit DarkExperienceReplayStrategy(const DarkExperienceReplayOptions& options);
+  void after_forward(TrainingContext& context, const Batch& batch, const Batch& outputs) override;
   torch::Tensor extra_loss(TrainingContext& context, const Batch& batch,
                            const Batch& outputs) override;
   void after_step(TrainingContext& context, const Batch& batch) override;

@@ -79,7 +79,15 @@ void DmshmStrategy::ensure_regressor(int64_t hint_size) {
   regressor_weight_ = regressor_->register_parameter("weight", torch::eye(hint_size));
   regressor_bias_ = regressor_->register_parameter("bias", torch::zeros({hint_size}));
   regressor_parameters_ = FlatParameters(*regressor_);
-  regressor_optimizer_ = std::make_unique<FlatAdam>(regressor_parameters_, FlatAdamOptions());
+}
+
+std::vector<ParameterGroup> DmshmStrategy::parameter_groups() {
+  if (!regressor_) return {};
+  ParameterGroup group;
+  group.name = "dmshm_regressor";
+  group.parameters = &regressor_parameters_;
+  group.restart_each_experience = true;
+  return {group};
 }
 
 void DmshmStrategy::before_experience(TrainingContext& context, const Experience& experience) {
@@ -93,8 +101,6 @@ void DmshmStrategy::before_experience(TrainingContext& context, const Experience
   torch::NoGradGuard no_grad;
   regressor_weight_.copy_(torch::eye(context.model.hint_size()));
   regressor_bias_.zero_();
-  regressor_optimizer_->reset();
-  regressor_parameters_.zero_gradients();
 }
 
 Batch DmshmStrategy::before_step(TrainingContext& context, const Batch& batch) {
@@ -126,12 +132,6 @@ torch::Tensor DmshmStrategy::extra_loss(TrainingContext& context, const Batch& b
   auto teacher = batch.at("teacher_hint").slice(0, begin);
   auto difference = teacher - torch::addmm(regressor_bias_, student, regressor_weight_.t());
   return options_.hint_weight() * 0.5 * difference.square().sum(1).mean();
-}
-
-void DmshmStrategy::after_step(TrainingContext& context, const Batch& batch) {
-  if (!regressor_ || replay_rows_ == 0 || !previous_values_.defined()) return;
-  regressor_optimizer_->step();
-  regressor_parameters_.zero_gradients();
 }
 
 torch::Tensor DmshmStrategy::embed(TrainingContext& context, const Batch& rows) const {

@@ -15,7 +15,6 @@
 #pragma once
 
 #include "evergreen/core/options.h"
-#include "evergreen/models/flat_adam.h"
 #include "evergreen/strategies/strategy.h"
 
 namespace evergreen {
@@ -47,7 +46,7 @@ class DmshmStrategy : public Strategy {
   Batch before_step(TrainingContext& context, const Batch& batch) override;
   torch::Tensor extra_loss(TrainingContext& context, const Batch& batch,
                            const Batch& outputs) override;
-  void after_step(TrainingContext& context, const Batch& batch) override;
+  std::vector<ParameterGroup> parameter_groups() override;
   void after_experience(TrainingContext& context, const Experience& experience) override;
   void save(torch::serialize::OutputArchive& archive) const override;
   void load(torch::serialize::InputArchive& archive) override;
@@ -67,8 +66,7 @@ class DmshmStrategy : public Strategy {
   std::shared_ptr<torch::nn::Module> regressor_;
   torch::Tensor regressor_weight_;
   torch::Tensor regressor_bias_;
-  FlatParameters regressor_parameters_;
-  std::unique_ptr<FlatAdam> regressor_optimizer_;
+  FlatParameters regressor_parameters_;  // updated by the trainer's optimiser (a parameter group)
   int64_t replay_rows_ = 0;  // memory rows appended to the current step's batch
 };
 

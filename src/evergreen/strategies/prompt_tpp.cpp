@@ -43,8 +43,6 @@ void PromptTppStrategy::create_pool(int64_t layers, int64_t input_size,
             1));
   }
   pool_parameters_ = FlatParameters(*pool_);
-  pool_optimizer_ = std::make_unique<FlatAdam>(
-      pool_parameters_, FlatAdamOptions().learning_rate(options_.prompt_learning_rate()));
 }
 
 void PromptTppStrategy::attach(PromptAttachment& model, torch::Generator& generator) {
@@ -108,9 +106,13 @@ void PromptTppStrategy::after_backward(TrainingContext& context) {
   if (!options_.train_backbone()) context.parameters.zero_gradients();
 }
 
-void PromptTppStrategy::after_step(TrainingContext& context, const Batch& batch) {
-  pool_optimizer_->step();
-  pool_parameters_.zero_gradients();
+std::vector<ParameterGroup> PromptTppStrategy::parameter_groups() {
+  if (!pool_) return {};
+  ParameterGroup group;
+  group.name = "prompttpp_pool";
+  group.parameters = &pool_parameters_;
+  group.learning_rate = options_.prompt_learning_rate();
+  return {group};
 }
 
 torch::Tensor PromptTppStrategy::pool_values() const {
@@ -127,7 +129,6 @@ void PromptTppStrategy::save(torch::serialize::OutputArchive& archive) const {
   archive.write("prompttpp_pool", pool_parameters_.values());
   archive.write("prompttpp_shape",
                 torch::tensor({static_cast<int64_t>(keys_.size()), keys_.front().size(1)}));
-  pool_optimizer_->save(archive, "prompttpp_adam");
 }
 
 void PromptTppStrategy::load(torch::serialize::InputArchive& archive) {
@@ -142,7 +143,6 @@ void PromptTppStrategy::load(torch::serialize::InputArchive& archive) {
                         values.numel(), pool_parameters_.size());
   torch::NoGradGuard no_grad;
   pool_parameters_.values().copy_(values);
-  pool_optimizer_->load(archive, "prompttpp_adam");
 }
 
 std::unique_ptr<Strategy> make_prompt_tpp(Options& options) {
@@ -152,7 +152,8 @@ std::unique_ptr<Strategy> make_prompt_tpp(Options& options) {
   auto key_pull = options.get<double>("key_pull", 0.1, "weight of the key-pull term");
   auto query_events = options.get<int64_t>(
       "query_events", 8, "first events of a sequence that the retrieval query reads");
-  auto learning_rate = options.get<double>("prompt_learning_rate", 1e-3, "Adam rate of the pool");
+  auto learning_rate = options.get<double>(
+      "prompt_learning_rate", 0.0, "learning rate of the pool (0: the trainer's)");
   auto train_backbone = options.get<bool>("train_backbone", true,
                                           "also train AttNHP (false: prompts and keys only)");
   EVERGREEN_CHECK_INPUT(pool_size >= 1, "{}: must be >= 1", options.where("pool_size"));
@@ -161,7 +162,7 @@ std::unique_ptr<Strategy> make_prompt_tpp(Options& options) {
                         options.where("top_n"));
   EVERGREEN_CHECK_INPUT(key_pull >= 0, "{}: must be >= 0", options.where("key_pull"));
   EVERGREEN_CHECK_INPUT(query_events >= 2, "{}: must be >= 2", options.where("query_events"));
-  EVERGREEN_CHECK_INPUT(learning_rate > 0, "{}: must be > 0",
+  EVERGREEN_CHECK_INPUT(learning_rate >= 0, "{}: must be >= 0",
                         options.where("prompt_learning_rate"));
   return std::make_unique<PromptTppStrategy>(PromptTppOptions()
                                                  .pool_size(pool_size)

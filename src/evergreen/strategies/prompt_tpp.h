@@ -22,7 +22,6 @@
 #pragma once
 
 #include "evergreen/core/options.h"
-#include "evergreen/models/flat_adam.h"
 #include "evergreen/strategies/strategy.h"
 
 namespace evergreen {
@@ -35,7 +34,7 @@ struct PromptTppOptions {
   TORCH_ARG(int64_t, top_n) = 5;
   TORCH_ARG(double, key_pull) = 0.1;
   TORCH_ARG(int64_t, query_events) = 8;
-  TORCH_ARG(double, prompt_learning_rate) = 1e-3;
+  TORCH_ARG(double, prompt_learning_rate) = 0;  ///< 0: the trainer's learning rate
   TORCH_ARG(bool, train_backbone) = true;
 };
 
@@ -46,7 +45,7 @@ class PromptTppStrategy : public Strategy {
   torch::Tensor extra_loss(TrainingContext& context, const Batch& batch,
                            const Batch& outputs) override;
   void after_backward(TrainingContext& context) override;
-  void after_step(TrainingContext& context, const Batch& batch) override;
+  std::vector<ParameterGroup> parameter_groups() override;
   void save(torch::serialize::OutputArchive& archive) const override;
   void load(torch::serialize::InputArchive& archive) override;
   MemoryUsage memory() const override;
@@ -65,8 +64,7 @@ class PromptTppStrategy : public Strategy {
   std::shared_ptr<torch::nn::Module> pool_;
   std::vector<torch::Tensor> keys_;      // per layer [pool_size, input_size]
   std::vector<torch::Tensor> prompts_;   // per layer [pool_size, prompt_length, input_size]
-  FlatParameters pool_parameters_;
-  std::unique_ptr<FlatAdam> pool_optimizer_;
+  FlatParameters pool_parameters_;  // updated by the trainer's optimiser (a parameter group)
   torch::Tensor key_pull_term_;  // of the latest forward pass
 };
 

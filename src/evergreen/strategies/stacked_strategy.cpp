@@ -41,6 +41,21 @@ torch::Tensor StackedStrategy::extra_loss(TrainingContext& context, const Batch&
   return total;
 }
 
+void StackedStrategy::after_forward(TrainingContext& context, const Batch& batch,
+                                    const Batch& outputs) {
+  for (auto& member : members_) member->after_forward(context, batch, outputs);
+}
+
+std::vector<ParameterGroup> StackedStrategy::parameter_groups() {
+  std::vector<ParameterGroup> groups;
+  for (size_t i = 0; i < members_.size(); ++i)
+    for (ParameterGroup group : members_[i]->parameter_groups()) {
+      group.name = "stack_member_" + std::to_string(i) + "_" + group.name;
+      groups.push_back(group);
+    }
+  return groups;
+}
+
 void StackedStrategy::after_backward(TrainingContext& context) {
   for (auto& member : members_) member->after_backward(context);
 }

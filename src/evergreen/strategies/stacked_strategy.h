@@ -29,6 +29,8 @@ class StackedStrategy : public Strategy {
   Batch before_step(TrainingContext& context, const Batch& batch) override;
   torch::Tensor extra_loss(TrainingContext& context, const Batch& batch,
                            const Batch& outputs) override;
+  void after_forward(TrainingContext& context, const Batch& batch, const Batch& outputs) override;
+  std::vector<ParameterGroup> parameter_groups() override;
   void after_backward(TrainingContext& context) override;
   void after_step(TrainingContext& context, const Batch& batch) override;
   void after_experience(TrainingContext& context, const Experience& experience) override;

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "evergreen/core/batch.h"
 #include "evergreen/data/experience.h"
@@ -44,6 +45,17 @@ struct StrategyNeeds {
   bool class_split = false;     ///< a class-incremental split (classes_per_task > 0)
 };
 
+/// Parameters a strategy brings besides the model's (a prompt pool, a hint regressor). The
+/// trainer updates them with its own optimiser kind, after the model's update at every step, and
+/// keeps their optimiser state in its checkpoint; the strategy keeps their values.
+struct ParameterGroup {
+  std::string name;  ///< unique within a run: the checkpoint keys start with it
+  FlatParameters* parameters = nullptr;
+  double learning_rate = 0;  ///< 0: the trainer's learning rate
+  /// A fresh optimiser state at every experience (parameters re-fitted per experience).
+  bool restart_each_experience = false;
+};
+
 /// Memory a strategy keeps between experiences.
 struct MemoryUsage {
   int64_t samples = 0;
@@ -51,8 +63,9 @@ struct MemoryUsage {
 };
 
 /// Base of all continual-learning methods. The trainer calls, per experience:
-///   before_experience; for each step: before_step -> forward -> loss + extra_loss -> backward
-///   -> after_backward -> optimizer step -> after_step; then after_experience.
+///   before_experience; for each step: before_step -> forward -> after_forward -> loss +
+///   extra_loss -> backward -> after_backward -> optimizer step (the model's parameters, then
+///   every parameter_groups() entry) -> after_step; then after_experience.
 class Strategy {
  public:
   virtual ~Strategy() = default;
@@ -66,6 +79,9 @@ class Strategy {
   virtual void before_experience(TrainingContext& context, const Experience& experience) {}
   /// The batch one step trains on; replay methods append memory rows to `batch`.
   virtual Batch before_step(TrainingContext& context, const Batch& batch) { return batch; }
+  /// The step's outputs, before any loss: a strategy that keeps them (DER's stored logits)
+  /// reads them here instead of asking the model.
+  virtual void after_forward(TrainingContext& context, const Batch& batch, const Batch& outputs) {}
   /// A term added to the model's loss on the step's batch; undefined when none.
   virtual torch::Tensor extra_loss(TrainingContext& context, const Batch& batch,
                                    const Batch& outputs) {
@@ -81,6 +97,10 @@ class Strategy {
   virtual std::map<std::string, double> evaluate(Model& model, const Batch& test) {
     return model.evaluate(test);
   }
+
+  /// The strategy's own trainable parameters; asked after before_experience and after load, so
+  /// a group may appear once the model's shape is known.
+  virtual std::vector<ParameterGroup> parameter_groups() { return {}; }
 
   /// State carried between experiences, saved in every checkpoint.
   virtual void save(torch::serialize::OutputArchive& archive) const {}
