@@ -39,7 +39,7 @@ LoopResult train_with_evergreen(const Stream& stream, const OverheadBenchOptions
   std::unique_ptr<Strategy> strategy;
   if (replay)
     strategy = std::make_unique<ExperienceReplayStrategy>(
-        ExperienceReplayOptions().memory_size(options.memory_size));
+        ExperienceReplayOptions().memory(ReplayMemoryOptions().capacity(options.memory_size)));
   else
     strategy = std::make_unique<NaiveStrategy>();
   Trainer trainer(*model, *strategy,

@@ -36,7 +36,7 @@ TEST(AveragedGem, TrainingStepUsesProjectedGradient) {
   FlatParameters parameters(*model);
   auto generator = at::make_generator<at::CPUGeneratorImpl>(0);
   TrainingContext context{*model, parameters, generator, 0, 32};
-  AveragedGemStrategy strategy(AveragedGemOptions().memory_size(32).replay_batch_size(32));
+  AveragedGemStrategy strategy(AveragedGemOptions().memory(ReplayMemoryOptions().capacity(32)).replay_batch_size(32));
   strategy.after_step(context, stream.experiences[0].train);  // memory = all of experience 1
   const Batch& memory = stream.experiences[0].train;
   const Batch& batch = stream.experiences[1].train;

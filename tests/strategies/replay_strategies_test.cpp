@@ -18,7 +18,7 @@ struct Fixture {
 
 TEST(ExperienceReplay, StepBatchIsNewRowsPlusMemoryRows) {
   Fixture f;
-  ExperienceReplayStrategy strategy(ExperienceReplayOptions().memory_size(10));
+  ExperienceReplayStrategy strategy(ExperienceReplayOptions().memory(ReplayMemoryOptions().capacity(10)));
   const Batch& batch = f.stream.experiences[1].train;
   EXPECT_EQ(strategy.before_step(f.context, batch).size(), 16);  // empty memory: unchanged
   strategy.after_step(f.context, f.stream.experiences[0].train);
@@ -33,7 +33,7 @@ TEST(ExperienceReplay, StepBatchIsNewRowsPlusMemoryRows) {
 TEST(DarkExperienceReplay, ExtraLossIsTheDefinition) {
   Fixture f;
   DarkExperienceReplayStrategy strategy(
-      DarkExperienceReplayOptions().memory_size(16).replay_batch_size(16).alpha(0.3).beta(0.7));
+      DarkExperienceReplayOptions().memory(ReplayMemoryOptions().capacity(16)).replay_batch_size(16).alpha(0.3).beta(0.7));
   const Batch& old_rows = f.stream.experiences[0].train;
   auto stored_outputs = f.model->forward(old_rows);
   strategy.after_forward(f.context, old_rows, stored_outputs);

@@ -14,7 +14,7 @@ torch::Tensor averaged_gem_project(const torch::Tensor& gradient, const torch::T
 }
 
 AveragedGemStrategy::AveragedGemStrategy(const AveragedGemOptions& options)
-    : options_(options), buffer_(options.memory_size()) {}
+    : options_(options), buffer_(options.memory()) {}
 
 void AveragedGemStrategy::after_backward(TrainingContext& context) {
   if (buffer_.size() == 0) return;
@@ -33,6 +33,10 @@ void AveragedGemStrategy::after_step(TrainingContext& context, const Batch& batc
   buffer_.add(batch, context.generator);
 }
 
+void AveragedGemStrategy::after_experience(TrainingContext& context, const Experience& experience) {
+  buffer_.end_experience(context);
+}
+
 void AveragedGemStrategy::save(torch::serialize::OutputArchive& archive) const {
   buffer_.save(archive, "agem_buffer");
 }
@@ -44,7 +48,7 @@ void AveragedGemStrategy::load(torch::serialize::InputArchive& archive) {
 std::unique_ptr<Strategy> make_averaged_gem(Options& options) {
   return std::make_unique<AveragedGemStrategy>(
       AveragedGemOptions()
-          .memory_size(read_memory_size(options))
+          .memory(read_replay_memory_options(options))
           .replay_batch_size(read_replay_batch_size(options)));
 }
 

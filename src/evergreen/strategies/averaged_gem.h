@@ -6,13 +6,13 @@
 #pragma once
 
 #include "evergreen/core/options.h"
-#include "evergreen/strategies/reservoir_buffer.h"
+#include "evergreen/strategies/replay_memory.h"
 #include "evergreen/strategies/strategy.h"
 
 namespace evergreen {
 
 struct AveragedGemOptions {
-  TORCH_ARG(int64_t, memory_size) = 200;
+  TORCH_ARG(ReplayMemoryOptions, memory);  ///< size and selection rule (replay_memory.h)
   TORCH_ARG(int64_t, replay_batch_size) = 0;  ///< 0: the training batch size
 };
 
@@ -24,17 +24,18 @@ class AveragedGemStrategy : public Strategy {
   explicit AveragedGemStrategy(const AveragedGemOptions& options);
   void after_backward(TrainingContext& context) override;
   void after_step(TrainingContext& context, const Batch& batch) override;
+  void after_experience(TrainingContext& context, const Experience& experience) override;
   void save(torch::serialize::OutputArchive& archive) const override;
   void load(torch::serialize::InputArchive& archive) override;
   MemoryUsage memory() const override { return {buffer_.size(), buffer_.bytes()}; }
 
  private:
   AveragedGemOptions options_;
-  ReservoirBuffer buffer_;
+  ReplayMemory buffer_;
   torch::Tensor step_gradient_;  // scratch
 };
 
-/// Reads memory_size and replay_batch_size.
+/// Reads memory_size, selection (and its options) and replay_batch_size.
 std::unique_ptr<Strategy> make_averaged_gem(Options& options);
 
 }  // namespace evergreen

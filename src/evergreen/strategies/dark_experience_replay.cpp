@@ -7,7 +7,7 @@ namespace evergreen {
 
 DarkExperienceReplayStrategy::DarkExperienceReplayStrategy(
     const DarkExperienceReplayOptions& options)
-    : options_(options), buffer_(options.memory_size()) {}
+    : options_(options), buffer_(options.memory()) {}
 
 void DarkExperienceReplayStrategy::after_forward(TrainingContext& context, const Batch& batch,
                                                  const Batch& outputs) {
@@ -35,6 +35,10 @@ void DarkExperienceReplayStrategy::after_step(TrainingContext& context, const Ba
   buffer_.add(rows, context.generator);
 }
 
+void DarkExperienceReplayStrategy::after_experience(TrainingContext& context, const Experience& experience) {
+  buffer_.end_experience(context);
+}
+
 void DarkExperienceReplayStrategy::save(torch::serialize::OutputArchive& archive) const {
   buffer_.save(archive, "der_buffer");
 }
@@ -46,7 +50,7 @@ void DarkExperienceReplayStrategy::load(torch::serialize::InputArchive& archive)
 std::unique_ptr<Strategy> make_dark_experience_replay(Options& options) {
   return std::make_unique<DarkExperienceReplayStrategy>(
       DarkExperienceReplayOptions()
-          .memory_size(read_memory_size(options))
+          .memory(read_replay_memory_options(options))
           .replay_batch_size(read_replay_batch_size(options))
           .alpha(options.get<double>("alpha", 0.3, "weight of matching stored outputs"))
           .beta(options.get<double>("beta", 0.5, "weight of the replayed task loss")));

@@ -1,16 +1,17 @@
 // DER++ (Buzzega et al., NeurIPS 2020): the memory keeps (x, y, z) with z the model's outputs
 // when the row was stored; loss = task loss + alpha ||f(x_r) - z_r||^2 + beta task(x_r', y_r'),
-// with r and r' two independent draws from a reservoir-sampled memory.
+// with r and r' two independent draws from the memory (reservoir-sampled as in the paper by
+// default; any rule of replay_memory.h, e.g. DMSHM's density_shift).
 #pragma once
 
 #include "evergreen/core/options.h"
-#include "evergreen/strategies/reservoir_buffer.h"
+#include "evergreen/strategies/replay_memory.h"
 #include "evergreen/strategies/strategy.h"
 
 namespace evergreen {
 
 struct DarkExperienceReplayOptions {
-  TORCH_ARG(int64_t, memory_size) = 200;
+  TORCH_ARG(ReplayMemoryOptions, memory);  ///< size and selection rule (replay_memory.h)
   TORCH_ARG(int64_t, replay_batch_size) = 0;  ///< 0: the training batch size
   TORCH_ARG(double, alpha) = 0.3;             ///< weight of the output-matching (logit) term
   TORCH_ARG(double, beta) = 0.5;              ///< weight of the replayed task loss
@@ -23,17 +24,18 @@ class DarkExperienceReplayStrategy : public Strategy {
   torch::Tensor extra_loss(TrainingContext& context, const Batch& batch,
                            const Batch& outputs) override;
   void after_step(TrainingContext& context, const Batch& batch) override;
+  void after_experience(TrainingContext& context, const Experience& experience) override;
   void save(torch::serialize::OutputArchive& archive) const override;
   void load(torch::serialize::InputArchive& archive) override;
   MemoryUsage memory() const override { return {buffer_.size(), buffer_.bytes()}; }
 
  private:
   DarkExperienceReplayOptions options_;
-  ReservoirBuffer buffer_;
+  ReplayMemory buffer_;
   torch::Tensor step_outputs_;  // the current step's outputs, stored with its rows after it
 };
 
-/// Reads memory_size, replay_batch_size, alpha and beta.
+/// Reads memory_size, selection (and its options), replay_batch_size, alpha and beta.
 std::unique_ptr<Strategy> make_dark_experience_replay(Options& options);
 
 }  // namespace evergreen

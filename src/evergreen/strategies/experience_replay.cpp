@@ -9,7 +9,7 @@ int64_t replay_batch_size(int64_t option, const TrainingContext& context) {
 }
 
 ExperienceReplayStrategy::ExperienceReplayStrategy(const ExperienceReplayOptions& options)
-    : options_(options), buffer_(options.memory_size()) {}
+    : options_(options), buffer_(options.memory()) {}
 
 Batch ExperienceReplayStrategy::before_step(TrainingContext& context, const Batch& batch) {
   if (buffer_.size() == 0) return batch;
@@ -20,6 +20,10 @@ Batch ExperienceReplayStrategy::before_step(TrainingContext& context, const Batc
 
 void ExperienceReplayStrategy::after_step(TrainingContext& context, const Batch& batch) {
   buffer_.add(batch, context.generator);
+}
+
+void ExperienceReplayStrategy::after_experience(TrainingContext& context, const Experience& experience) {
+  buffer_.end_experience(context);
 }
 
 void ExperienceReplayStrategy::save(torch::serialize::OutputArchive& archive) const {
@@ -33,7 +37,7 @@ void ExperienceReplayStrategy::load(torch::serialize::InputArchive& archive) {
 std::unique_ptr<Strategy> make_experience_replay(Options& options) {
   return std::make_unique<ExperienceReplayStrategy>(
       ExperienceReplayOptions()
-          .memory_size(read_memory_size(options))
+          .memory(read_replay_memory_options(options))
           .replay_batch_size(read_replay_batch_size(options)));
 }
 

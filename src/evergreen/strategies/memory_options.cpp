@@ -18,4 +18,35 @@ int64_t read_replay_batch_size(Options& options, const char* help) {
   return size;
 }
 
+ReplayMemoryOptions read_replay_memory_options(Options& options) {
+  ReplayMemoryOptions defaults;
+  const int64_t capacity = read_memory_size(options);
+  const auto name = options.get<std::string>(
+      "selection", to_string(defaults.selection()),
+      "rows the memory keeps: reservoir, class_balanced or density_shift (DMSHM's rule)");
+  MemorySelection selection = MemorySelection::kReservoir;
+  bool known = false;
+  for (auto candidate : {MemorySelection::kReservoir, MemorySelection::kClassBalanced,
+                         MemorySelection::kDensityShift})
+    if (name == to_string(candidate)) {
+      selection = candidate;
+      known = true;
+    }
+  EVERGREEN_CHECK_INPUT(known, "{}: expected reservoir, class_balanced or density_shift, got '{}'",
+                        options.where("selection"), name);
+  ReplayMemoryOptions result;
+  result.capacity(capacity).selection(selection);
+  if (selection != MemorySelection::kDensityShift) return result;
+  auto candidates = options.get<int64_t>(
+      "candidates", defaults.candidates(),
+      "density_shift: rows of one experience weighed at its end (0: 10 x memory_size)");
+  EVERGREEN_CHECK_INPUT(candidates >= 0, "{}: must be >= 0, got {}", options.where("candidates"),
+                        candidates);
+  return result.candidates(candidates)
+      .density_weight(options.get<double>("density_weight", defaults.density_weight(),
+                                          "density_shift: weight of the KDE density score"))
+      .shift_weight(options.get<double>("shift_weight", defaults.shift_weight(),
+                                        "density_shift: weight of the shift-level score"));
+}
+
 }  // namespace evergreen

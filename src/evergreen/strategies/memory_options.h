@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "evergreen/core/options.h"
+#include "evergreen/strategies/replay_memory.h"
 
 namespace evergreen {
 
@@ -18,5 +19,9 @@ int64_t read_memory_size(Options& options, int64_t minimum = 1,
 
 /// Reads `replay_batch_size` (default 0: as large as the training batch); InputError below 0.
 int64_t read_replay_batch_size(Options& options, const char* help = kReplayBatchSizeHelp);
+
+/// Reads memory_size and the selection rule with its options (selection: reservoir,
+/// class_balanced or density_shift; candidates, density_weight, shift_weight).
+ReplayMemoryOptions read_replay_memory_options(Options& options);
 
 }  // namespace evergreen
