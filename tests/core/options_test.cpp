@@ -73,5 +73,18 @@ TEST(Options, MalformedYamlReportsFileLineAndColumn) {
   EXPECT_THROW(load_yaml_file(directory.file("missing.yaml")), InputError);
 }
 
+TEST(Options, GetChoiceListsTheChoicesInHelpAndError) {
+  YAML::Node node = YAML::Load("rule: simpson\n");
+  Options options(node, "model", "run.yaml");
+  EXPECT_EQ(testing::input_error_of([&] {
+              options.get_choice("rule", "mean", {"mean", "trapezoid"}, "quadrature");
+            }),
+            "run.yaml:1:7: field 'model.rule': must be one of mean, trapezoid, got 'simpson'");
+  Options defaults(YAML::Node(YAML::NodeType::Map), "model");
+  EXPECT_EQ(defaults.get_choice("rule", "mean", {"mean", "trapezoid"}, "quadrature"), "mean");
+  ASSERT_EQ(defaults.docs().size(), 1u);
+  EXPECT_EQ(defaults.docs()[0].help, "quadrature (one of: mean, trapezoid)");
+}
+
 }  // namespace
 }  // namespace evergreen

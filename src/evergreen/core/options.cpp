@@ -1,5 +1,6 @@
 #include "evergreen/core/options.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -30,6 +31,25 @@ Options Options::child(const std::string& key) {
   read_.insert(key);
   if (!node_[key].IsDefined() || node_[key].IsNull()) node_[key] = YAML::Node(YAML::NodeType::Map);
   return Options(node_[key], field(key), file_);
+}
+
+std::string Options::get_choice(const std::string& key, const std::string& default_value,
+                                const std::vector<std::string>& choices, const std::string& help) {
+  auto value = get<std::string>(key, default_value, help_with_choices(help, choices));
+  check_choice(where(key), value, choices);
+  return value;
+}
+
+std::string help_with_choices(const std::string& help, const std::vector<std::string>& choices) {
+  std::string list = fmt::format("one of: {}", fmt::join(choices, ", "));
+  return help.empty() ? list : fmt::format("{} ({})", help, list);
+}
+
+void check_choice(const std::string& field, const std::string& value,
+                  const std::vector<std::string>& choices) {
+  if (std::find(choices.begin(), choices.end(), value) != choices.end()) return;
+  throw InputError(
+      fmt::format("{}: must be one of {}, got '{}'", field, fmt::join(choices, ", "), value));
 }
 
 void Options::check_all_read() const {

@@ -32,6 +32,14 @@ class Options {
   template <typename T>
   T get(const std::string& key, const T& default_value, const std::string& help = "");
 
+  /// A string option that must be one of `choices`; the help lists them.
+  ///
+  /// Example:
+  ///   auto rule = options.get_choice("integral_rule", "trapezoid", {"trapezoid", "mean"},
+  ///                                  "integration rule per interval");
+  std::string get_choice(const std::string& key, const std::string& default_value,
+                         const std::vector<std::string>& choices, const std::string& help = "");
+
   /// The nested map `key` (created empty when absent).
   Options child(const std::string& key);
 
@@ -64,6 +72,13 @@ class Options {
   std::vector<OptionDoc> docs_;
   bool listing_only_ = false;
 };
+
+/// `help` followed by the allowed values, as listings, `--help` and the docs show it.
+std::string help_with_choices(const std::string& help, const std::vector<std::string>& choices);
+
+/// Throws InputError "FIELD: must be one of a, b, got 'c'" unless `value` is one of `choices`.
+void check_choice(const std::string& field, const std::string& value,
+                  const std::vector<std::string>& choices);
 
 /// Loads a YAML file; a parse error becomes an InputError with file, line and column.
 YAML::Node load_yaml_file(const std::string& file);

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string_view>
 
 #include "evergreen/core/error.h"
@@ -40,33 +41,77 @@ bool is_index(const std::string& text) {
          std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+std::string delimiter_text(char delimiter) {
+  if (delimiter == '\t') return "tab";
+  if (delimiter == ' ') return "whitespace";
+  return std::string(1, delimiter);
+}
+
+bool delimiter_allowed(char delimiter) {
+  return delimiter != '"' && delimiter != '\n' && delimiter != '\r';
+}
+
+std::optional<char> parse_delimiter(const std::string& text) {
+  if (text == "tab" || text == "\t") return '\t';
+  if (text == "space" || text == "whitespace" || text == " ") return ' ';
+  if (text.size() == 1 && delimiter_allowed(text[0])) return text[0];
+  return std::nullopt;
+}
+
 }  // namespace
 
+// One statement per option, which clang-format would break into one line per argument.
+// clang-format off
+const OptionSchema<CsvSeriesOptions>& csv_series_schema() {
+  static const OptionSchema<CsvSeriesOptions> schema = [] {
+    OptionSchema<CsvSeriesOptions> s("CSV series");
+    s.add("column", [](auto& o) -> auto& { return o.column(); },
+          "header name or 0-based field index (a header name that looks like an index wins)")
+        .check([](const auto& o) { return !o.column().empty(); },
+               "must be a header name or a 0-based index");
+    s.add("header", [](auto& o) -> auto& { return o.header(); },
+          "whether the first row is a header; auto: when its field in the column is not a "
+          "number, or the column is given by name")
+        .choices({"auto", "true", "false"});
+    s.add_parsed("delimiter", [](auto& o) -> auto& { return o.delimiter(); },
+                 "field separator: one character, tab, or whitespace (runs of spaces and tabs)",
+                 delimiter_text, parse_delimiter,
+                 "one character (not a quote or a line break), tab or whitespace")
+        .check([](const auto& o) { return delimiter_allowed(o.delimiter()); },
+               "must not be a quote or a line break");
+    s.add("layout", [](auto& o) -> auto& { return o.layout(); },
+          "columns: one row per step; flat: every field of every line is the next value, as in "
+          "the NASA trace's one line of per-second counts")
+        .choices({"columns", "flat"});
+    s.add("resample", [](auto& o) -> auto& { return o.resample(); },
+          "aggregate k consecutive values into one point; a trailing partial group is dropped so "
+          "that every point covers the same time")
+        .min(1);
+    s.add("aggregate", [](auto& o) -> auto& { return o.aggregate(); },
+          "how resampled rows combine: mean for utilisation, sum for counts")
+        .choices({"mean", "sum"});
+    s.add("step_seconds", [](auto& o) -> auto& { return o.step_seconds(); },
+          "seconds between rows; the series' step is step_seconds * resample")
+        .greater_than(0);
+    s.add("invalid_values", [](auto& o) -> auto& { return o.invalid_values(); },
+          "sentinels and non-finite values: an error, or the row is dropped and counted in the "
+          "stream's dropped_points")
+        .choices({"error", "drop"});
+    s.add("sentinels", [](auto& o) -> auto& { return o.sentinels(); },
+          "values meaning \"missing\", e.g. [-1, 101] for Alibaba cluster-trace-v2018");
+    s.add("label_column", [](auto& o) -> auto& { return o.label_column(); },
+          "optional column of integer anomaly labels (e.g. a generated file's anomaly_kind); a "
+          "resampled point takes its group's largest label")
+        .check([](const auto& o) { return o.layout() == "columns" || o.label_column().empty(); },
+               "must be empty with layout flat");
+    return s;
+  }();
+  return schema;
+}
+// clang-format on
+
 void check_csv_series_options(const CsvSeriesOptions& options) {
-  auto check_choice = [](const std::string& key, const std::string& value,
-                         std::initializer_list<const char*> choices) {
-    for (const char* choice : choices)
-      if (value == choice) return;
-    throw InputError(fmt::format("CSV series option '{}': expected one of {}, got '{}'", key,
-                                 fmt::join(choices, ", "), value));
-  };
-  check_choice("header", options.header(), {"auto", "true", "false"});
-  check_choice("layout", options.layout(), {"columns", "flat"});
-  check_choice("aggregate", options.aggregate(), {"mean", "sum"});
-  check_choice("invalid_values", options.invalid_values(), {"error", "drop"});
-  EVERGREEN_CHECK_INPUT(options.resample() >= 1,
-                        "CSV series option 'resample': expected an integer >= 1, got {}",
-                        options.resample());
-  EVERGREEN_CHECK_INPUT(std::isfinite(options.step_seconds()) && options.step_seconds() > 0,
-                        "CSV series option 'step_seconds': expected a number > 0, got {}",
-                        options.step_seconds());
-  EVERGREEN_CHECK_INPUT(
-      options.delimiter() != '"' && options.delimiter() != '\n' && options.delimiter() != '\r',
-      "CSV series option 'delimiter': cannot be a quote or a line break");
-  EVERGREEN_CHECK_INPUT(!options.column().empty(),
-                        "CSV series option 'column': expected a header name or a 0-based index");
-  EVERGREEN_CHECK_INPUT(options.layout() == "columns" || options.label_column().empty(),
-                        "CSV series option 'label_column': not available with layout 'flat'");
+  csv_series_schema().validate(options);
 }
 
 namespace {

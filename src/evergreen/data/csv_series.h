@@ -7,12 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "evergreen/core/option_schema.h"
 #include "evergreen/data/series.h"
 
 namespace evergreen {
 
-/// How to read a series from a text file. String-valued choices are validated by
-/// read_csv_series (InputError naming the option).
+/// How to read a series from a text file; csv_series_schema() holds the choices and checks,
+/// which read_csv_series applies (InputError naming the option).
 ///
 /// Example (Alibaba cluster-trace-v2018 machine usage, one row per 300 s, hourly means):
 ///   auto options = CsvSeriesOptions().column("cpu_util_percent").step_seconds(300).resample(12)
@@ -47,6 +48,10 @@ struct CsvSeriesOptions {
   /// Series::anomaly_labels; a resampled point takes the largest label of its group.
   TORCH_ARG(std::string, label_column) = "";
 };
+
+/// The options as a config (`stream.name: csv_workload`) and docs/workload-data.md spell them:
+/// keys, help, defaults, choices and checks.
+const OptionSchema<CsvSeriesOptions>& csv_series_schema();
 
 /// Throws InputError naming the first option with a value out of its choices or range.
 void check_csv_series_options(const CsvSeriesOptions& options);

@@ -51,45 +51,40 @@ double daily_profile(const WorkloadGeneratorOptions& options, int64_t t, double 
                   kHoursPerDay);
 }
 
-void check_option(bool condition, const std::string& key, const std::string& expected,
-                  double value) {
-  EVERGREEN_CHECK_INPUT(condition, "workload generator option '{}': expected {}, got {}", key,
-                        expected, value);
+// The kinds named in the comma-separated `text`, each once, in order; `unknown` receives the
+// first name that is not a kind ("" when there is none).
+std::vector<WorkloadEventKind> split_event_kinds(const std::string& text, std::string* unknown) {
+  std::vector<WorkloadEventKind> kinds;
+  unknown->clear();
+  std::stringstream stream(text);
+  for (std::string item; std::getline(stream, item, ',');) {
+    auto first = item.find_first_not_of(" \t");
+    if (first == std::string::npos) continue;
+    item = item.substr(first, item.find_last_not_of(" \t") - first + 1);
+    WorkloadEventKind kind;
+    if (item == "spike") {
+      kind = WorkloadEventKind::kSpike;
+    } else if (item == "level_shift") {
+      kind = WorkloadEventKind::kLevelShift;
+    } else if (item == "pattern_change") {
+      kind = WorkloadEventKind::kPatternChange;
+    } else {
+      *unknown = item;
+      return kinds;
+    }
+    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) kinds.push_back(kind);
+  }
+  return kinds;
 }
 
-void validate(const WorkloadGeneratorOptions& options) {
-  check_option(options.days() >= 1, "days", "an integer >= 1", options.days());
-  check_option(options.steps_per_day() >= 1, "steps_per_day", "an integer >= 1",
-               options.steps_per_day());
-  check_option(options.noise_std() >= 0, "noise_std", "a number >= 0", options.noise_std());
-  check_option(options.events_per_week() >= 0, "events_per_week", "a number >= 0",
-               options.events_per_week());
-  check_option(
-      options.events_per_week() <= kDaysPerWeek * options.steps_per_day(), "events_per_week",
-      fmt::format("at most one event per step (<= {})", kDaysPerWeek * options.steps_per_day()),
-      options.events_per_week());
-  check_option(options.warmup_days() >= 0, "warmup_days", "an integer >= 0", options.warmup_days());
-  check_option(options.spike_decay_steps() > 0, "spike_decay_steps", "a number > 0",
-               options.spike_decay_steps());
-  check_option(options.pattern_min_factor() >= 0, "pattern_min_factor", "a number >= 0",
-               options.pattern_min_factor());
-  check_option(options.pattern_max_factor() >= options.pattern_min_factor(), "pattern_max_factor",
-               "a number >= pattern_min_factor", options.pattern_max_factor());
-  check_option(options.pattern_max_phase_hours() >= 0, "pattern_max_phase_hours", "a number >= 0",
-               options.pattern_max_phase_hours());
-  for (double value : {options.base_level(), options.daily_amplitude(), options.daily_peak_hour(),
-                       options.weekly_amplitude(), options.trend_per_day(),
-                       options.spike_amplitude(), options.level_shift()}) {
-    EVERGREEN_CHECK_INPUT(std::isfinite(value),
-                          "workload generator: every option must be a finite number, got {}",
-                          value);
-  }
-  auto kinds = parse_workload_event_kinds(options.event_kinds());
-  EVERGREEN_CHECK_INPUT(!kinds.empty() || options.events_per_week() == 0,
-                        "workload generator option 'event_kinds': expected at least one of "
-                        "spike, level_shift, pattern_change when events_per_week > 0, got '{}'",
-                        options.event_kinds());
+std::string unknown_event_kind(const std::string& text) {
+  std::string unknown;
+  split_event_kinds(text, &unknown);
+  return unknown;
 }
+
+constexpr const char* kEventKindList =
+    "a comma-separated list of spike, level_shift, pattern_change";
 
 std::vector<WorkloadEvent> draw_events(const WorkloadGeneratorOptions& options, int64_t size) {
   std::vector<WorkloadEvent> events;
@@ -194,29 +189,89 @@ std::string to_string(WorkloadEventKind kind) {
 }
 
 std::vector<WorkloadEventKind> parse_workload_event_kinds(const std::string& text) {
-  std::vector<WorkloadEventKind> kinds;
-  std::stringstream stream(text);
-  for (std::string item; std::getline(stream, item, ',');) {
-    auto first = item.find_first_not_of(" \t");
-    if (first == std::string::npos) continue;
-    item = item.substr(first, item.find_last_not_of(" \t") - first + 1);
-    WorkloadEventKind kind;
-    if (item == "spike") {
-      kind = WorkloadEventKind::kSpike;
-    } else if (item == "level_shift") {
-      kind = WorkloadEventKind::kLevelShift;
-    } else if (item == "pattern_change") {
-      kind = WorkloadEventKind::kPatternChange;
-    } else {
-      throw InputError(
-          fmt::format("workload generator option 'event_kinds': unknown kind '{}' (expected a "
-                      "comma-separated list of spike, level_shift, pattern_change)",
-                      item));
-    }
-    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) kinds.push_back(kind);
-  }
+  std::string unknown;
+  std::vector<WorkloadEventKind> kinds = split_event_kinds(text, &unknown);
+  EVERGREEN_CHECK_INPUT(unknown.empty(),
+                        "workload generator option 'event_kinds': unknown kind '{}' (expected {})",
+                        unknown, kEventKindList);
   return kinds;
 }
+
+// One statement per option, which clang-format would break into one line per argument.
+// clang-format off
+const OptionSchema<WorkloadGeneratorOptions>& workload_generator_schema() {
+  static const OptionSchema<WorkloadGeneratorOptions> schema = [] {
+    OptionSchema<WorkloadGeneratorOptions> s("workload generator");
+    s.add("days", [](auto& o) -> auto& { return o.days(); }, "days of workload to generate")
+        .min(1);
+    s.add("steps_per_day", [](auto& o) -> auto& { return o.steps_per_day(); },
+          "time steps per day (48: every 30 minutes)")
+        .min(1);
+    s.add("base_level", [](auto& o) -> auto& { return o.base_level(); },
+          "level at the first step");
+    s.add("daily_amplitude", [](auto& o) -> auto& { return o.daily_amplitude(); },
+          "amplitude of the daily cosine profile");
+    s.add("daily_peak_hour", [](auto& o) -> auto& { return o.daily_peak_hour(); },
+          "hour of the daily peak (0-24)");
+    s.add("weekly_amplitude", [](auto& o) -> auto& { return o.weekly_amplitude(); },
+          "dip on Saturdays and Sundays (day 0 is a Monday)");
+    s.add("trend_per_day", [](auto& o) -> auto& { return o.trend_per_day(); },
+          "linear growth of the level per day");
+    s.add("noise", [](auto& o) -> auto& { return o.noise_std(); },
+          "standard deviation of the Gaussian noise")
+        .min(0)
+        .field_name("noise_std");
+    s.add("seed", [](auto& o) -> auto& { return o.seed(); }, "random seed of events and noise");
+    s.add("events_per_week", [](auto& o) -> auto& { return o.events_per_week(); },
+          "expected abnormal events per week")
+        .min(0)
+        .check([](const auto& o) {
+                 return o.events_per_week() <= kDaysPerWeek * o.steps_per_day();
+               },
+               [](const auto& o) {
+                 return fmt::format(
+                     "must be at most one event per step (<= 7 * steps_per_day = {})",
+                     kDaysPerWeek * o.steps_per_day());
+               });
+    s.add("warmup_days", [](auto& o) -> auto& { return o.warmup_days(); },
+          "days at the start without events")
+        .min(0);
+    s.add("event_kinds", [](auto& o) -> auto& { return o.event_kinds(); },
+          "comma-separated kinds to draw from: spike, level_shift, pattern_change")
+        .check([](const auto& o) { return unknown_event_kind(o.event_kinds()).empty(); },
+               [](const auto& o) {
+                 return fmt::format("has unknown kind '{}' (expected {})",
+                                    unknown_event_kind(o.event_kinds()), kEventKindList);
+               })
+        .check([](const auto& o) {
+                 return o.events_per_week() == 0 ||
+                        !parse_workload_event_kinds(o.event_kinds()).empty();
+               },
+               "must name at least one kind when events_per_week > 0");
+    s.add("spike_amplitude", [](auto& o) -> auto& { return o.spike_amplitude(); },
+          "height of a spike at its start");
+    s.add("spike_decay_steps", [](auto& o) -> auto& { return o.spike_decay_steps(); },
+          "steps for a spike to decay by a factor e")
+        .greater_than(0);
+    s.add("level_shift", [](auto& o) -> auto& { return o.level_shift(); },
+          "size of a level shift (its sign is drawn at random)");
+    s.add("pattern_min_factor", [](auto& o) -> auto& { return o.pattern_min_factor(); },
+          "smallest daily amplitude factor after a pattern change")
+        .min(0);
+    s.add("pattern_max_factor", [](auto& o) -> auto& { return o.pattern_max_factor(); },
+          "largest daily amplitude factor after a pattern change")
+        .check([](const auto& o) { return o.pattern_max_factor() >= o.pattern_min_factor(); },
+               [](const auto& o) {
+                 return fmt::format("must be >= pattern_min_factor ({})", o.pattern_min_factor());
+               });
+    s.add("pattern_max_phase_hours", [](auto& o) -> auto& { return o.pattern_max_phase_hours(); },
+          "largest shift of the daily peak after a pattern change, in hours")
+        .min(0);
+    return s;
+  }();
+  return schema;
+}
+// clang-format on
 
 double workload_event_effect(const WorkloadGeneratorOptions& options, const WorkloadEvent& event,
                              const WorkloadEvent* previous, int64_t t) {
@@ -239,7 +294,7 @@ double workload_event_effect(const WorkloadGeneratorOptions& options, const Work
 }
 
 GeneratedWorkload generate_workload(const WorkloadGeneratorOptions& options) {
-  validate(options);
+  workload_generator_schema().validate(options);
   const int64_t size = options.days() * options.steps_per_day();
   GeneratedWorkload workload;
   workload.options = options;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "evergreen/core/option_schema.h"
 #include "evergreen/data/series.h"
 
 namespace evergreen {
@@ -62,6 +63,15 @@ struct WorkloadGeneratorOptions {
   TORCH_ARG(double, pattern_max_factor) = 1.5;
   TORCH_ARG(double, pattern_max_phase_hours) = 4;
 };
+
+/// The generator's options as a config, `evergreen gen workload` and docs/workload-data.md
+/// spell them (the key of noise_std is `noise`), with their checks; generate_workload validates
+/// with it too.
+///
+/// Example:
+///   Options config(YAML::Load("{days: 14, noise: 0}"), "stream");
+///   WorkloadGeneratorOptions options = workload_generator_schema().read(config);
+const OptionSchema<WorkloadGeneratorOptions>& workload_generator_schema();
 
 /// A spike acts for ceil(kSpikeDurationInDecays * spike_decay_steps) steps and is exactly zero
 /// afterwards, so that "where it acts" (and its label) is finite; exp(-5) < 0.7% of its height.

@@ -12,15 +12,13 @@ TrainOptions read_train_options(Options& options) {
   auto epochs = options.get<int64_t>("epochs", 20, "passes over each experience's training data");
   auto batch_size = options.get<int64_t>("batch_size", 32, "rows per step");
   auto learning_rate = options.get<double>("learning_rate", 1e-3, "the optimiser's learning rate");
-  auto optimizer = options.get<std::string>("optimizer", "adam", "adam, adamw or sgd");
+  auto optimizer = options.get_choice("optimizer", "adam", {"adam", "adamw", "sgd"},
+                                      "the update rule");
   auto momentum = options.get<double>("momentum", 0.0, "SGD momentum");
   auto weight_decay = options.get<double>("weight_decay", 0.0,
                                           "L2 penalty (adam, sgd) or decoupled decay (adamw)");
   auto device = options.get<std::string>("device", "cpu", "cpu, cuda or cuda:N");
   parse_device(device, options.where("device"));
-  EVERGREEN_CHECK_INPUT(optimizer == "adam" || optimizer == "adamw" || optimizer == "sgd",
-                        "{}: expected adam, adamw or sgd, got '{}'", options.where("optimizer"),
-                        optimizer);
   EVERGREEN_CHECK_INPUT(momentum >= 0 && momentum < 1, "{}: must be in [0, 1), got {}",
                         options.where("momentum"), momentum);
   EVERGREEN_CHECK_INPUT(momentum == 0 || optimizer == "sgd", "{}: momentum applies to sgd only",

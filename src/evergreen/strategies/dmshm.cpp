@@ -190,11 +190,8 @@ std::unique_ptr<Strategy> make_dmshm(Options& options) {
   EVERGREEN_CHECK_INPUT(memory_size > 0 || fraction > 0,
                         "{}: give memory_size > 0 or memory_fraction > 0",
                         options.where("memory_size"));
-  auto space = options.get<std::string>("density_space", "hint",
-                                        "where the density is estimated: hint or window");
-  EVERGREEN_CHECK_INPUT(space == "hint" || space == "window",
-                        "{}: expected 'hint' or 'window', got '{}'",
-                        options.where("density_space"), space);
+  auto space = options.get_choice("density_space", "hint", {"hint", "window"},
+                                  "where the density is estimated");
   return std::make_unique<DmshmStrategy>(
       DmshmOptions()
           .memory_size(memory_size)

@@ -21,19 +21,13 @@ int64_t read_replay_batch_size(Options& options, const char* help) {
 ReplayMemoryOptions read_replay_memory_options(Options& options) {
   ReplayMemoryOptions defaults;
   const int64_t capacity = read_memory_size(options);
-  const auto name = options.get<std::string>(
+  const auto name = options.get_choice(
       "selection", to_string(defaults.selection()),
-      "rows the memory keeps: reservoir, class_balanced or density_shift (DMSHM's rule)");
+      {"reservoir", "class_balanced", "density_shift"},
+      "the rule that picks the rows kept (density_shift: DMSHM's)");
   MemorySelection selection = MemorySelection::kReservoir;
-  bool known = false;
-  for (auto candidate : {MemorySelection::kReservoir, MemorySelection::kClassBalanced,
-                         MemorySelection::kDensityShift})
-    if (name == to_string(candidate)) {
-      selection = candidate;
-      known = true;
-    }
-  EVERGREEN_CHECK_INPUT(known, "{}: expected reservoir, class_balanced or density_shift, got '{}'",
-                        options.where("selection"), name);
+  for (auto candidate : {MemorySelection::kClassBalanced, MemorySelection::kDensityShift})
+    if (name == to_string(candidate)) selection = candidate;
   ReplayMemoryOptions result;
   result.capacity(capacity).selection(selection);
   if (selection != MemorySelection::kDensityShift) return result;

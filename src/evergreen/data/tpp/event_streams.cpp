@@ -160,7 +160,8 @@ Stream make_hawkes_regime_stream(Options& options) {
 }
 
 Stream make_event_sequence_stream(Options& options) {
-  auto format = options.get<std::string>("format", "npz", "npz, rmtpp or easytpp");
+  auto format =
+      options.get_choice("format", "npz", {"npz", "rmtpp", "easytpp"}, "data file format");
   auto path = options.get<std::string>("path", "", "data file (rmtpp: the event file)");
   auto time_path = options.get<std::string>("time_path", "", "rmtpp: the time file");
   EVERGREEN_CHECK_INPUT(!path.empty(), "{}: give the data file", options.where("path"));
@@ -171,11 +172,8 @@ Stream make_event_sequence_stream(Options& options) {
     EVERGREEN_CHECK_INPUT(!time_path.empty(), "{}: the rmtpp format needs the time file",
                           options.where("time_path"));
     data = read_rmtpp_text(path, time_path);
-  } else if (format == "easytpp") {
-    data = read_easytpp_json(path);
   } else {
-    throw InputError(fmt::format("{}: expected npz, rmtpp or easytpp, got '{}'",
-                                 options.where("format"), format));
+    data = read_easytpp_json(path);
   }
   const auto count = static_cast<int64_t>(data.sequences.size());
   auto [train_begin, train_end] = parse_range(options, "train", fmt::format("0-{}", count * 3 / 4 - 1), count);

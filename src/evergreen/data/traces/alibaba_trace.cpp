@@ -13,19 +13,12 @@
 #include <vector>
 
 #include "evergreen/core/error.h"
+#include "evergreen/core/options.h"
 #include "evergreen/data/io/input_file.h"
 #include "evergreen/data/io/text_fields.h"
 
 namespace evergreen {
 namespace {
-
-void check_choice(const std::string& reader, const std::string& key, const std::string& value,
-                  std::initializer_list<const char*> choices) {
-  for (const char* choice : choices)
-    if (value == choice) return;
-  throw InputError(fmt::format("{} option '{}': expected one of {}, got '{}'", reader, key,
-                               fmt::join(choices, ", "), value));
-}
 
 const std::vector<std::string>& machine_usage_columns() {
   static const std::vector<std::string> columns = {
@@ -318,11 +311,12 @@ class AlibabaReader {
 }  // namespace
 
 void check_alibaba_trace_options(const AlibabaTraceOptions& options) {
-  const std::string reader = "Alibaba trace";
-  check_choice(reader, "table", options.table(),
+  check_choice("Alibaba trace option 'table'", options.table(),
                {"auto", "machine_usage", "container_usage", "grouped"});
-  check_choice(reader, "invalid_values", options.invalid_values(), {"error", "drop"});
-  check_choice(reader, "empty_buckets", options.empty_buckets(), {"error", "interpolate"});
+  check_choice("Alibaba trace option 'invalid_values'", options.invalid_values(),
+               {"error", "drop"});
+  check_choice("Alibaba trace option 'empty_buckets'", options.empty_buckets(),
+               {"error", "interpolate"});
   EVERGREEN_CHECK_INPUT(options.bucket_seconds() >= 1,
                         "Alibaba trace option 'bucket_seconds': expected an integer >= 1, got {}",
                         options.bucket_seconds());

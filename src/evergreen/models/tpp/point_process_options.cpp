@@ -13,10 +13,8 @@ int64_t event_types(const Stream& stream, const std::string& model) {
 }
 
 std::pair<int64_t, std::string> read_integral_options(Options& options) {
-  auto rule = options.get<std::string>("integral_rule", "trapezoid",
-                                       "trapezoid or mean (midpoints) per interval");
-  EVERGREEN_CHECK_INPUT(rule == "trapezoid" || rule == "mean", "{}: expected trapezoid or mean",
-                        options.where("integral_rule"));
+  auto rule = options.get_choice("integral_rule", "trapezoid", {"trapezoid", "mean"},
+                                 "quadrature per inter-event interval; mean uses midpoints");
   auto points = options.get<int64_t>("integral_points", 20, "points per inter-event interval");
   EVERGREEN_CHECK_INPUT(points >= 2, "{}: must be >= 2", options.where("integral_points"));
   return {points, rule};
