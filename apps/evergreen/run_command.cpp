@@ -11,10 +11,12 @@
 #include "evergreen/core/atomic_file.h"
 #include "evergreen/core/options.h"
 #include "evergreen/data/stream_registry.h"
+#include "evergreen/green/green_meter.h"
 #include "evergreen/models/model_registry.h"
 #include "evergreen/run/compatibility.h"
 #include "evergreen/run/experiment.h"
 #include "evergreen/run/report.h"
+#include "evergreen/run/trainer.h"
 #include "evergreen/strategies/strategy_registry.h"
 
 namespace evergreen::cli {
@@ -29,6 +31,7 @@ struct RunArguments {
   std::string resume_dir;
   int64_t stop_after = -1;
   bool list = false;
+  bool markdown = false;
 };
 
 std::string default_out_dir(const std::string& experiment) {
@@ -51,51 +54,105 @@ void print_progress(const ProgressEvent& event) {
     std::fprintf(stderr, "[%s] %s\n", event.label.c_str(), event.text().c_str());
 }
 
-void list_components() {
-  auto print = [](const auto& registry, auto describe) {
-    std::cout << registry.kind() << "s:\n";
+/// One component's options, read from an empty map (defaults only) for listing.
+struct ListedComponent {
+  std::string name;
+  std::string description;
+  std::string facts;  // what a model reads, which models a strategy fits
+  std::vector<OptionDoc> options;
+};
+
+struct ListedSection {
+  std::string title;
+  std::vector<ListedComponent> components;
+};
+
+std::vector<ListedSection> listed_components() {
+  std::vector<ListedSection> sections;
+  auto collect = [&](const auto& registry, auto read) {
+    const std::string kind = registry.kind();
+    ListedSection section{kind == "strategy" ? std::string("strategies") : kind + "s", {}};
     for (const auto& entry : registry.entries()) {
-      std::cout << fmt::format("  {:<20} {}\n", entry.name, entry.description);
-      for (const auto& line : describe(entry)) std::cout << line;
+      Options options(YAML::Node(YAML::NodeType::Map), registry.kind());
+      options.set_listing_only(true);
+      std::string facts = read(entry, options);
+      section.components.push_back({entry.name, entry.description, facts, options.docs()});
     }
+    sections.push_back(section);
   };
-  auto option_lines = [](const Options& options, const std::string& first = "") {
-    std::vector<std::string> lines;
-    if (!first.empty()) lines.push_back(first);
-    for (const auto& doc : options.docs())
-      lines.push_back(
-          fmt::format("      {:<20} = {:<10} {}\n", doc.key, doc.default_value, doc.help));
-    return lines;
-  };
-  print(stream_registry(), [&](const auto& entry) {
-    Options options(YAML::Node(YAML::NodeType::Map), "stream");
-    options.set_listing_only(true);
+  collect(stream_registry(), [](const auto& entry, Options& options) {
     try {
       entry.make(options);
     } catch (const InputError&) {  // a required option (e.g. a path) is missing: show the rest
     }
-    return option_lines(options);
+    return std::string();
   });
-  print(model_registry(), [&](const auto& entry) {
-    Options options(YAML::Node(YAML::NodeType::Map), "model");
+  collect(model_registry(), [](const auto& entry, Options& options) {
     entry.make(options, minimal_stream(entry.traits.reads));
-    return option_lines(options, fmt::format("      reads {}; outputs {}\n",
-                                             stream_kind_name(entry.traits.reads),
-                                             output_kind_name(entry.traits.offers.output)));
+    return fmt::format("reads {}; outputs {}", stream_kind_name(entry.traits.reads),
+                       output_kind_name(entry.traits.offers.output));
   });
-  print(strategy_registry(), [&](const auto& entry) {
-    Options options(YAML::Node(YAML::NodeType::Map), "strategy");
+  collect(strategy_registry(), [](const auto& entry, Options& options) {
     entry.make(options);
     std::vector<std::string> fits;
     for (const auto& model : model_registry().entries())
       if (strategy_fits_model(model, entry)) fits.push_back(model.name);
-    return option_lines(options, fmt::format("      fits models: {}\n", fmt::join(fits, ", ")));
+    return fmt::format("fits models: {}", fmt::join(fits, ", "));
   });
+  // The sections of a config that are not registries.
+  ListedSection run{"run sections", {}};
+  Options train(YAML::Node(YAML::NodeType::Map), "train");
+  read_train_options(train);
+  run.components.push_back({"train", "the training loop", "", train.docs()});
+  Options green(YAML::Node(YAML::NodeType::Map), "green");
+  read_green_options(green);
+  run.components.push_back({"green", "energy and carbon accounting", "", green.docs()});
+  sections.push_back(run);
+  return sections;
+}
+
+void list_components() {
+  for (const auto& section : listed_components()) {
+    std::cout << section.title << ":\n";
+    for (const auto& component : section.components) {
+      std::cout << fmt::format("  {:<20} {}\n", component.name, component.description);
+      if (!component.facts.empty()) std::cout << "      " << component.facts << "\n";
+      for (const auto& doc : component.options)
+        std::cout << fmt::format("      {:<20} = {:<10} {}\n", doc.key, doc.default_value,
+                                 doc.help);
+    }
+  }
+}
+
+/// The same listing as Markdown: docs/options.md is this output (a test keeps them equal).
+void list_components_markdown() {
+  std::cout << "# Options of every component\n\n"
+               "Generated by `evergreen run --list --markdown` from the components' own "
+               "declarations; a test fails when this file and the code disagree.\n";
+  for (const auto& section : listed_components()) {
+    std::cout << "\n## " << section.title << "\n";
+    for (const auto& component : section.components) {
+      std::cout << fmt::format("\n### `{}`\n\n{}.", component.name, component.description);
+      if (!component.facts.empty()) std::cout << " " << component.facts << ".";
+      std::cout << "\n";
+      if (component.options.empty()) continue;
+      std::cout << "\n| key | default | meaning |\n| --- | --- | --- |\n";
+      for (const auto& doc : component.options) {
+        std::string help = doc.help;
+        for (size_t at = help.find('|'); at != std::string::npos; at = help.find('|', at + 2))
+          help.replace(at, 1, "\\|");
+        std::cout << fmt::format("| `{}` | `{}` | {} |\n", doc.key, doc.default_value, help);
+      }
+    }
+  }
 }
 
 void run(const RunArguments& arguments) {
   if (arguments.list) {
-    list_components();
+    if (arguments.markdown)
+      list_components_markdown();
+    else
+      list_components();
     return;
   }
   YAML::Node config;
@@ -177,6 +234,8 @@ void add_run_command(CLI::App& app) {
                       "stop cleanly once N experiences are trained (resume later)");
   command->add_flag("--list", arguments->list,
                     "list the registered streams, models and strategies with their options");
+  command->add_flag("--markdown", arguments->markdown,
+                    "with --list: as Markdown tables (docs/options.md is this output)");
   command->callback([arguments] { run(*arguments); });
 }
 

@@ -95,9 +95,14 @@ T Options::get(const std::string& key, const T& default_value, const std::string
   YAML::Node value = node_[key];
   if (!value.IsDefined() || value.IsNull()) {
     node_[key] = default_value;
-    YAML::Emitter emitter;
-    emitter << YAML::Flow << node_[key];
-    docs_.push_back({key, emitter.c_str(), help});
+    if constexpr (std::is_floating_point_v<T>) {
+      // The shortest text that reads back as the value (0.2, not 0.20000000000000001).
+      docs_.push_back({key, fmt::format("{}", default_value), help});
+    } else {
+      YAML::Emitter emitter;
+      emitter << YAML::Flow << node_[key];
+      docs_.push_back({key, emitter.c_str(), help});
+    }
     return default_value;
   }
   try {
