@@ -29,26 +29,42 @@ TEST(ExperienceReplay, StepBatchIsNewRowsPlusMemoryRows) {
 }
 
 // With a memory holding exactly one draw's worth of rows, both draws return all of them, so the
-// DER++ term is alpha MSE(f(x_m), z_m) + beta MSE(f(x_m), y_m), computed here by hand.
-TEST(DarkExperienceReplay, ExtraLossIsTheDefinition) {
+// DER++ step loss is MSE(f(x), y) on the new rows + alpha MSE(f(x_m), z_m) + beta MSE(f(x_m),
+// y_m), computed here by hand from separate forward passes.
+TEST(DarkExperienceReplay, StepLossIsTheDefinition) {
   Fixture f;
-  DarkExperienceReplayStrategy strategy(
-      DarkExperienceReplayOptions().memory(ReplayMemoryOptions().capacity(16)).replay_batch_size(16).alpha(0.3).beta(0.7));
+  DarkExperienceReplayStrategy strategy(DarkExperienceReplayOptions()
+                                            .memory(ReplayMemoryOptions().capacity(16))
+                                            .replay_batch_size(16)
+                                            .alpha(0.3)
+                                            .beta(0.7));
   const Batch& old_rows = f.stream.experiences[0].train;
-  auto stored_outputs = f.model->forward(old_rows);
-  strategy.after_forward(f.context, old_rows, stored_outputs);
-  EXPECT_FALSE(strategy.extra_loss(f.context, old_rows, stored_outputs).defined());
+  Batch first = strategy.before_step(f.context, old_rows);
+  EXPECT_EQ(first.size(), old_rows.size());  // empty memory: nothing appended
+  auto stored_outputs = f.model->forward(first);
+  strategy.after_forward(f.context, first, stored_outputs);
+  EXPECT_FALSE(strategy.step_loss(f.context, first, stored_outputs).defined());
   strategy.after_step(f.context, old_rows);  // stores (x, y, z = outputs at this moment)
   {
     torch::NoGradGuard no_grad;
     f.parameters.values().add_(0.05);  // the model moves on
   }
   const Batch& batch = f.stream.experiences[1].train;
-  auto extra = strategy.extra_loss(f.context, batch, f.model->forward(batch));
+  Batch step = strategy.before_step(f.context, batch);
+  ASSERT_EQ(step.size(), 16 + 16 + 16);
+  EXPECT_TRUE(torch::equal(step.at("x").slice(0, 0, 16), batch.at("x")));
+  auto outputs = f.model->forward(step);
+  strategy.after_forward(f.context, step, outputs);
+  auto loss = strategy.step_loss(f.context, step, outputs);
   auto now = f.model->forward(old_rows).at("prediction");
-  auto expected = 0.3 * torch::mse_loss(now, stored_outputs.at("prediction").detach()) +
-                  0.7 * torch::mse_loss(now, old_rows.at("y"));
-  EXPECT_NEAR(extra.item<double>(), expected.item<double>(), 1e-5);
+  auto expected =
+      torch::mse_loss(f.model->forward(batch).at("prediction"), batch.at("y")) +
+      0.3 * torch::mse_loss(now, stored_outputs.at("prediction").detach()) +
+      0.7 * torch::mse_loss(now, old_rows.at("y"));
+  EXPECT_NEAR(loss.item<double>(), expected.item<double>(), 1e-5);
+  // Only the new rows enter the memory, with their own outputs.
+  strategy.after_step(f.context, batch);
+  EXPECT_EQ(strategy.memory().samples, 16);
 }
 
 TEST(LearningWithoutForgetting, DistilsThePreviousModelsOutputs) {

@@ -157,7 +157,8 @@ TrainedRows Trainer::train(const Experience& experience, const EpochCallback& on
       Batch step_batch = strategy_.before_step(context, batch);
       Batch outputs = model_.forward(step_batch);
       strategy_.after_forward(context, step_batch, outputs);
-      torch::Tensor loss = model_.loss(step_batch, outputs);
+      torch::Tensor loss = strategy_.step_loss(context, step_batch, outputs);
+      if (!loss.defined()) loss = model_.loss(step_batch, outputs);
       torch::Tensor extra = strategy_.extra_loss(context, step_batch, outputs);
       if (extra.defined()) loss = loss + extra;
       parameters_.zero_gradients();

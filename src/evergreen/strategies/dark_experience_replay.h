@@ -20,9 +20,14 @@ struct DarkExperienceReplayOptions {
 class DarkExperienceReplayStrategy : public Strategy {
  public:
   explicit DarkExperienceReplayStrategy(const DarkExperienceReplayOptions& options);
+  /// Appends the two memory draws (r for the stored outputs, r' for the labels) to the batch,
+  /// so that one forward pass serves all three terms.
+  Batch before_step(TrainingContext& context, const Batch& batch) override;
   void after_forward(TrainingContext& context, const Batch& batch, const Batch& outputs) override;
-  torch::Tensor extra_loss(TrainingContext& context, const Batch& batch,
-                           const Batch& outputs) override;
+  /// The model's loss on every row but the draws + alpha * distillation on r + beta * the
+  /// model's loss on r'.
+  torch::Tensor step_loss(TrainingContext& context, const Batch& batch,
+                          const Batch& outputs) override;
   void after_step(TrainingContext& context, const Batch& batch) override;
   void after_experience(TrainingContext& context, const Experience& experience) override;
   void save(torch::serialize::OutputArchive& archive) const override;
@@ -33,6 +38,11 @@ class DarkExperienceReplayStrategy : public Strategy {
   DarkExperienceReplayOptions options_;
   ReplayMemory buffer_;
   torch::Tensor step_outputs_;  // the current step's outputs, stored with its rows after it
+  // Where this step's draws sit in the step batch: rows [draws_begin_, + draw_rows_) are r,
+  // the next draw_rows_ are r'; stored_outputs_ are r's outputs when they were stored.
+  int64_t draws_begin_ = 0;
+  int64_t draw_rows_ = 0;
+  torch::Tensor stored_outputs_;
 };
 
 /// Reads memory_size, selection (and its options), replay_batch_size, alpha and beta.

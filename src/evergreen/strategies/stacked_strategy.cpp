@@ -31,6 +31,15 @@ Batch StackedStrategy::before_step(TrainingContext& context, const Batch& batch)
   return step;
 }
 
+torch::Tensor StackedStrategy::step_loss(TrainingContext& context, const Batch& batch,
+                                         const Batch& outputs) {
+  for (auto& member : members_) {
+    torch::Tensor loss = member->step_loss(context, batch, outputs);
+    if (loss.defined()) return loss;
+  }
+  return {};
+}
+
 torch::Tensor StackedStrategy::extra_loss(TrainingContext& context, const Batch& batch,
                                           const Batch& outputs) {
   torch::Tensor total;

@@ -27,6 +27,8 @@ class StackedStrategy : public Strategy {
   bool learns_from(const TrainingContext& context) const override;
   void before_experience(TrainingContext& context, const Experience& experience) override;
   Batch before_step(TrainingContext& context, const Batch& batch) override;
+  torch::Tensor step_loss(TrainingContext& context, const Batch& batch,
+                          const Batch& outputs) override;
   torch::Tensor extra_loss(TrainingContext& context, const Batch& batch,
                            const Batch& outputs) override;
   void after_forward(TrainingContext& context, const Batch& batch, const Batch& outputs) override;

@@ -63,8 +63,8 @@ struct MemoryUsage {
 };
 
 /// Base of all continual-learning methods. The trainer calls, per experience:
-///   before_experience; for each step: before_step -> forward -> after_forward -> loss +
-///   extra_loss -> backward -> after_backward -> optimizer step (the model's parameters, then
+///   before_experience; for each step: before_step -> forward -> after_forward -> step_loss
+///   (default: the model's loss) + extra_loss -> backward -> after_backward -> optimizer step (the model's parameters, then
 ///   every parameter_groups() entry) -> after_step; then after_experience.
 class Strategy {
  public:
@@ -82,6 +82,13 @@ class Strategy {
   /// The step's outputs, before any loss: a strategy that keeps them (DER's stored logits)
   /// reads them here instead of asking the model.
   virtual void after_forward(TrainingContext& context, const Batch& batch, const Batch& outputs) {}
+  /// The step's loss before extra_loss; undefined: the model's loss over the whole step batch.
+  /// A strategy whose appended rows are scored otherwise than the new ones (DER++'s two memory
+  /// draws, which ride along in the step's one forward pass) computes it here.
+  virtual torch::Tensor step_loss(TrainingContext& context, const Batch& batch,
+                                  const Batch& outputs) {
+    return {};
+  }
   /// A term added to the model's loss on the step's batch; undefined when none.
   virtual torch::Tensor extra_loss(TrainingContext& context, const Batch& batch,
                                    const Batch& outputs) {
