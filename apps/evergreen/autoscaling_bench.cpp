@@ -8,8 +8,9 @@
 #include "evergreen/autoscaling/scaling_report.h"
 #include "evergreen/core/atomic_file.h"
 #include "evergreen/core/threads.h"
-#include "evergreen/models/model.h"
+#include "evergreen/eval/naive_forecasts.h"
 #include "evergreen/run/experiment.h"
+#include "evergreen/run/sweep.h"
 
 namespace evergreen::cli {
 namespace {
@@ -100,84 +101,6 @@ std::vector<BenchStrategy> bench_strategies(const AutoscalingBenchOptions& optio
   return strategies;
 }
 
-/// Per experience: the demand of its test windows' first target step and the forecast of it.
-struct Trace {
-  std::vector<double> demand;
-  std::vector<double> forecast;
-};
-
-/// Forecasts of one step ahead (the first horizon step) on every test window of `experience`,
-/// in the series' own units.
-void append_forecasts(Model& model, const Stream& stream, int64_t index, Trace& trace) {
-  torch::NoGradGuard no_grad;
-  const Batch& test = stream.experiences[index].test;
-  auto prediction = model.forward(test).at("prediction").select(1, 0).to(torch::kDouble);
-  auto demand = test.at("y").select(1, 0).to(torch::kDouble);
-  for (int64_t i = 0; i < demand.size(0); ++i) {
-    trace.demand.push_back(demand[i].item<double>() * stream.spec.target.scale + stream.spec.target.offset);
-    trace.forecast.push_back(prediction[i].item<double>() * stream.spec.target.scale +
-                             stream.spec.target.offset);
-  }
-}
-
-/// The points a split's windows cover, in order (stride 1: window k starts at point k).
-torch::Tensor split_points(const Batch& windows) {
-  const auto& x = windows.at("x");
-  const auto& y = windows.at("y");
-  const int64_t last = x.size(0) - 1;
-  return torch::cat({x.select(1, 0), x[last].slice(0, 1), y[last]}).to(torch::kDouble);
-}
-
-/// The two references that need no learning, on every period's test windows: the last observed
-/// value, and seasonal naive (the value one season, e.g. one day, before the target; the last
-/// value where the stream holds no point that far back). MAE per period and one-step traces.
-struct Reference {
-  std::string label;
-  std::vector<double> period_mae;
-  Trace trace;
-};
-
-std::vector<Reference> reference_forecasts(const Stream& stream, int64_t season_steps) {
-  // The whole series again, in the stream's standardised units, rebuilt from the windows.
-  std::vector<torch::Tensor> parts;
-  for (const auto& experience : stream.experiences) {
-    parts.push_back(split_points(experience.train));
-    parts.push_back(split_points(experience.test));
-  }
-  auto series = torch::cat(parts) * stream.spec.target.scale + stream.spec.target.offset;
-  Reference last{"last-value", {}, {}}, seasonal{"seasonal-naive", {}, {}};
-  int64_t period_start = 0;
-  for (const auto& experience : stream.experiences) {
-    const int64_t train_points = split_points(experience.train).size(0);
-    const int64_t test_points = split_points(experience.test).size(0);
-    auto x = experience.test.at("x").to(torch::kDouble) * stream.spec.target.scale + stream.spec.target.offset;
-    auto y = experience.test.at("y").to(torch::kDouble) * stream.spec.target.scale + stream.spec.target.offset;
-    const int64_t rows = x.size(0), length = x.size(1), horizon = y.size(1);
-    auto last_forecast = x.select(1, length - 1).unsqueeze(1).expand({rows, horizon}).contiguous();
-    auto seasonal_forecast = last_forecast.clone();
-    for (int64_t k = 0; k < rows; ++k) {
-      for (int64_t h = 0; h < horizon; ++h) {
-        int64_t target = period_start + train_points + k + length + h;
-        if (target - season_steps >= 0) seasonal_forecast[k][h] = series[target - season_steps];
-      }
-    }
-    EVERGREEN_ASSERT(torch::allclose(series.slice(0, period_start + train_points + length,
-                                                  period_start + train_points + length + rows),
-                                     y.select(1, 0)),
-                     "rebuilt series does not match the test windows");
-    period_start += train_points + test_points;
-    last.period_mae.push_back((last_forecast - y).abs().mean().item<double>());
-    seasonal.period_mae.push_back((seasonal_forecast - y).abs().mean().item<double>());
-    for (int64_t i = 0; i < rows; ++i) {
-      last.trace.demand.push_back(y[i][0].item<double>());
-      last.trace.forecast.push_back(last_forecast[i][0].item<double>());
-      seasonal.trace.demand.push_back(y[i][0].item<double>());
-      seasonal.trace.forecast.push_back(seasonal_forecast[i][0].item<double>());
-    }
-  }
-  return {last, seasonal};
-}
-
 nlohmann::json mean_and_std(const std::vector<double>& values) {
   double mean = 0;
   for (double value : values) mean += value / static_cast<double>(values.size());
@@ -211,22 +134,29 @@ nlohmann::json bench_one_stream(const BenchStream& spec, const AutoscalingBenchO
       spec.key, options.epochs));
   config["stream"] = spec.config;
   config["strategies"] = YAML::Load("[naive]");
-  ExperimentPlan probe = plan_experiment(YAML::Clone(config), "bench autoscaling");
+  // The probe's stream is the one every run trains on (the sweep shares the cache).
+  StreamCache streams;
+  ExperimentPlan probe = plan_experiment(YAML::Clone(config), "bench autoscaling", &streams);
+  const Stream& stream = probe.stream;
   int64_t training_rows = 0;
-  for (const auto& experience : probe.stream.experiences) training_rows += experience.train.size();
+  for (const auto& experience : stream.experiences) training_rows += experience.train.size();
   auto strategies = bench_strategies(options, training_rows);
-  YAML::Node entries(YAML::NodeType::Sequence);
-  for (const auto& strategy : strategies) entries.push_back(strategy.entry);
-  config["strategies"] = entries;
-  ExperimentPlan plan = plan_experiment(config, "bench autoscaling");
-  const Stream& stream = plan.stream;
+  std::vector<SweepCell> cells;
+  for (const auto& strategy : strategies) {
+    YAML::Node cell = YAML::Clone(config);
+    YAML::Node entries(YAML::NodeType::Sequence);
+    entries.push_back(strategy.entry);
+    cell["strategies"] = entries;
+    cells.push_back({strategy.label, cell});
+  }
 
   // Scaling: capacity per replica so that the median test demand needs 10 replicas at 70%.
-  auto references = reference_forecasts(stream, spec.season_steps);
+  const std::vector<NaiveForecasts> references = {
+      last_value_forecasts(stream), seasonal_naive_forecasts(stream, spec.season_steps)};
   ScalingOptions scaling;
   scaling.capacity_per_replica = 0;
-  scaling = resolve_capacity_per_replica(scaling, references.front().trace.demand);
-  const auto& demand = references.front().trace.demand;
+  scaling = resolve_capacity_per_replica(scaling, references.front().trace.actual);
+  const auto& demand = references.front().trace.actual;
   auto reactive = reactive_replicas(demand, scaling, replicas_for_demand(demand.front(), scaling));
   ScalingOutcome reactive_outcome = evaluate_scaling(demand, reactive, scaling, spec.step_seconds);
 
@@ -245,37 +175,50 @@ nlohmann::json bench_one_stream(const BenchStream& spec, const AutoscalingBenchO
   }
 
   const std::string stream_dir = options.out_dir + "/" + spec.key;
-  for (size_t s = 0; s < strategies.size(); ++s) {
+  SweepOptions sweep;
+  sweep.seeds.clear();
+  for (int64_t seed = 0; seed < options.seeds; ++seed)
+    sweep.seeds.push_back(static_cast<uint64_t>(seed));
+  sweep.streams = &streams;
+  sweep.run_directory = [&](const SweepCell& cell, uint64_t seed) {
+    return fmt::format("{}/seed-{}/{}", stream_dir, seed, cell.label);
+  };
+  sweep.progress = [&](const std::string& line) {
+    std::fprintf(stderr, "bench autoscaling: %s: %s\n", spec.key.c_str(), line.c_str());
+  };
+  // Every run's one-step forecasts, experience after experience: one slot per run (the seeds
+  // are 0 .. n-1, so a seed is its own index).
+  std::vector<std::vector<ForecastTrace>> traces(cells.size(),
+                                                 std::vector<ForecastTrace>(sweep.seeds.size()));
+  sweep.after_experience = [&](size_t cell, uint64_t seed, Model& model, int64_t index) {
+    ForecastTrace part = model_one_step_forecasts(model, stream, index);
+    auto& trace = traces[cell][seed];
+    trace.actual.insert(trace.actual.end(), part.actual.begin(), part.actual.end());
+    trace.forecast.insert(trace.forecast.end(), part.forecast.begin(), part.forecast.end());
+  };
+  auto results = run_sweep(cells, sweep);
+
+  // One picture: DMSHM at the largest budget, first seed.
+  const std::string pictured = fmt::format("dmshm-{:g}pct", 100 * options.memory_fractions.back());
+  for (size_t s = 0; s < results.size(); ++s) {
     SeedAggregate aggregate;
-    for (int64_t seed = 0; seed < options.seeds; ++seed) {
-      plan.seed = static_cast<uint64_t>(seed);
-      plan.config["seed"] = seed;
-      Trace trace;
-      RunControl control;
-      control.out_dir = fmt::format("{}/seed-{}/{}", stream_dir, seed, strategies[s].label);
-      control.progress = [](const ProgressEvent&) {};
-      control.after_experience = [&](Model& model, int64_t index) {
-        append_forecasts(model, stream, index, trace);
-      };
-      std::fprintf(stderr, "bench autoscaling: %s, %s, seed %lld\n", spec.key.c_str(),
-                   strategies[s].label.c_str(), static_cast<long long>(seed));
-      auto outcome = run_strategy(plan, s, control.out_dir, control);
-      const auto& summary = outcome.summary;
-      aggregate.add("acc", summary.at("acc"));
-      aggregate.add("bwt", summary.at("bwt"));
-      aggregate.add("forgetting", summary.at("forgetting"));
-      aggregate.add("memory_bytes", summary.at("memory").at("bytes"));
-      aggregate.add("train_flops", summary.at("green").at("train_flops"));
-      aggregate.add("train_s", summary.at("green").at("phases").at("train").at("wall_s"));
-      aggregate.add("energy_kwh", summary.at("green").at("energy_kwh"));
+    for (size_t seed = 0; seed < results[s].runs.size(); ++seed) {
+      const StrategyOutcome& run = results[s].runs[seed];
+      const ForecastTrace& trace = traces[s][seed];
+      aggregate.add("acc", run.continual.acc);
+      aggregate.add("bwt", run.continual.bwt);
+      aggregate.add("forgetting", run.continual.forgetting);
+      aggregate.add("memory_bytes", static_cast<double>(run.memory.bytes));
+      aggregate.add("train_flops", static_cast<double>(run.train.flops));
+      aggregate.add("train_s", run.train.wall_s);
+      aggregate.add("energy_kwh", run.total.energy_kwh);
       auto replicas = predictive_replicas(trace.forecast, scaling);
-      add_scaling(aggregate, evaluate_scaling(trace.demand, replicas, scaling, spec.step_seconds));
-      // One picture: DMSHM at the largest budget, first seed.
-      if (seed == 0 &&
-          strategies[s].label == fmt::format("dmshm-{:g}pct", 100 * options.memory_fractions.back())) {
-        write_scaling_trace_csv(control.out_dir + "/scaling.csv", trace.demand, trace.forecast,
+      add_scaling(aggregate, evaluate_scaling(trace.actual, replicas, scaling, spec.step_seconds));
+      if (seed == 0 && strategies[s].label == pictured) {
+        const std::string directory = sweep.run_directory(cells[s], sweep.seeds[seed]);
+        write_scaling_trace_csv(directory + "/scaling.csv", trace.actual, trace.forecast,
                                 replicas, reactive, scaling, spec.step_seconds);
-        plot_scaling_trace(control.out_dir + "/scaling.csv", control.out_dir + "/scaling.png",
+        plot_scaling_trace(directory + "/scaling.csv", directory + "/scaling.png",
                            spec.key + ", test part of each period: DMSHM forecasts vs reactive "
                                       "HPA (after Hao et al., CIKM 2023)");
       }

@@ -3,13 +3,14 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <limits>
+#include <map>
 #include <memory>
 
 #include "command_output.h"
@@ -18,11 +19,15 @@
 #include "evergreen/data/tpp/event_sequences.h"
 #include "evergreen/data/tpp/event_streams.h"
 #include "evergreen/data/tpp/hawkes.h"
+#include "evergreen/data/tpp/ground_truth.h"
 #include "evergreen/data/tpp/hawkes_fit.h"
+#include "evergreen/data/tpp/sequence_windows.h"
+#include "evergreen/eval/point_process_nll.h"
 #include "evergreen/models/tpp/attentive_neural_hawkes.h"
 #include "evergreen/models/tpp/neural_hawkes.h"
 #include "evergreen/models/tpp/thinning.h"
 #include "evergreen/run/experiment.h"
+#include "evergreen/run/sweep.h"
 #include "evergreen/run/trainer.h"
 #include "evergreen/strategies/naive.h"
 
@@ -30,92 +35,6 @@ namespace evergreen::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::vector<MarkedSequence> slice(const EventDataset& data, int64_t begin, int64_t end,
-                                  int64_t max_events) {
-  std::vector<MarkedSequence> result(data.sequences.begin() + begin, data.sequences.begin() + end);
-  if (max_events > 0)
-    for (auto& sequence : result) {
-      if (sequence.size() <= max_events) continue;
-      sequence.times.resize(max_events);
-      sequence.types.resize(max_events);
-    }
-  return result;
-}
-
-/// Cuts every sequence into consecutive windows of at most `size` events (the last one may be
-/// shorter; windows of one event are dropped). A window's times count from the event before it
-/// (from 0 for the first), so its first gap is a real inter-event time.
-std::vector<MarkedSequence> windows_of(const std::vector<MarkedSequence>& sequences, int64_t size) {
-  std::vector<MarkedSequence> result;
-  for (const auto& sequence : sequences)
-    for (int64_t start = 0; start + 1 < sequence.size(); start += size) {
-      const int64_t end = std::min(sequence.size(), start + size);
-      const double origin = start > 0 ? sequence.times[start - 1] : 0.0;
-      MarkedSequence window;
-      for (int64_t i = start; i < end; ++i) {
-        window.times.push_back(sequence.times[i] - origin);
-        window.types.push_back(sequence.types[i]);
-      }
-      result.push_back(std::move(window));
-    }
-  return result;
-}
-
-/// NLL per event in the two conventions: EasyTPP's (events i >= 2, the integral from the first
-/// to the last event) and over [0, t_N] (every event, the integral from 0; data/README.md's).
-struct NllPerEvent {
-  double easytpp = 0, full = 0;
-};
-
-/// The true model's NLL per event on `sequences`.
-NllPerEvent true_nll_per_event(const std::string& name,
-                               const std::vector<MarkedSequence>& sequences) {
-  double nll = 0, nll_full = 0, events = 0, events_full = 0;
-  // renewal: log-normal gaps with mean 1 and std 6 (data/README.md)
-  const double sigma = std::sqrt(std::log(37.0)), mu = -sigma * sigma / 2;
-  auto log_density = [&](double gap) {
-    gap = std::max(gap, 1e-300);
-    double z = (std::log(gap) - mu) / sigma;
-    return -std::log(gap * sigma * std::sqrt(2 * M_PI)) - 0.5 * z * z;
-  };
-  const HawkesParameters hawkes{{0.2}, {{0.8}}, {{1.0}}};
-  for (const auto& sequence : sequences) {
-    events += static_cast<double>(sequence.size() - 1);
-    events_full += static_cast<double>(sequence.size());
-    if (name == "hawkes1") {
-      nll -= hawkes_log_likelihood_easytpp(hawkes, sequence);
-      nll_full -= hawkes_log_likelihood_to_last_event(hawkes, sequence);
-    } else if (name == "poisson") {  // rate 1: log lambda = 0, integral = elapsed time
-      nll += sequence.times.back() - sequence.times.front();
-      nll_full += sequence.times.back();
-    } else {  // a renewal process scores log f(gap) per event: lambda = f/S, integral = -log S
-      double gaps = 0;
-      for (int64_t i = 1; i < sequence.size(); ++i)
-        gaps -= log_density(sequence.times[i] - sequence.times[i - 1]);
-      nll += gaps;
-      nll_full += gaps - log_density(sequence.times.front());  // the first gap counts from 0
-    }
-  }
-  return {nll / events, nll_full / events_full};
-}
-
-/// A trained model's NLL per event in both conventions, evaluated `block` sequences at a time.
-NllPerEvent model_nll_per_event(Model& model, const Batch& batch, int64_t block = 8) {
-  torch::NoGradGuard no_grad;
-  double nll = 0, nll_full = 0, events = 0, events_full = 0;
-  for (int64_t begin = 0; begin < batch.size(); begin += block) {
-    auto out = model.forward(batch.slice(begin, std::min(batch.size(), begin + block)));
-    nll -= out.at("log_likelihood").to(torch::kDouble).sum().item<double>();
-    events += out.at("events").sum().item<double>();
-    if (out.contains("log_likelihood_full")) {
-      nll_full -= out.at("log_likelihood_full").to(torch::kDouble).sum().item<double>();
-      events_full += out.at("events_full").sum().item<double>();
-    }
-  }
-  return {nll / std::max(events, 1.0),
-          events_full > 0 ? nll_full / events_full : std::numeric_limits<double>::quiet_NaN()};
-}
 
 double peak_rss_mb() {
   rusage usage{};
@@ -160,12 +79,6 @@ bool wants(const TppBenchOptions& options, const std::string& part) {
   return std::find(options.parts.begin(), options.parts.end(), part) != options.parts.end();
 }
 
-Batch padded(const std::vector<MarkedSequence>& sequences) {
-  int64_t length = 0;
-  for (const auto& sequence : sequences) length = std::max(length, sequence.size());
-  return pad_sequences(sequences, length);
-}
-
 /// Trains `model` naively (Adam) for `epochs` on `train`; returns seconds.
 double train_model(Model& model, const Batch& train, int64_t epochs,
                    const TppBenchOptions& options) {
@@ -179,20 +92,6 @@ double train_model(Model& model, const Batch& train, int64_t epochs,
   auto start = Clock::now();
   trainer.train(experience);
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-/// `trained`'s NLL on `test` with `points` integral points per interval: its parameters copied
-/// into a model that `make` builds with that many points.
-NllPerEvent converged_nll(Model& trained, const std::function<std::shared_ptr<Model>(int64_t)>& make,
-                          int64_t points, const Batch& test, int64_t block) {
-  auto evaluator = make(points);
-  {
-    torch::NoGradGuard no_grad;
-    auto source = trained.parameters();
-    auto target = evaluator->parameters();
-    for (size_t i = 0; i < source.size(); ++i) target[i].copy_(source[i]);
-  }
-  return model_nll_per_event(*evaluator, test, block);
 }
 
 /// Training throughput: `speed_steps` steps of `batch_size` sequences of `data`, one thread.
@@ -214,6 +113,14 @@ nlohmann::json measure_speed(Model& model, const Batch& data, const TppBenchOpti
           {"peak_rss_mb", peak_rss_mb()}};
 }
 
+nlohmann::json mean_and_std(const std::vector<double>& values) {
+  double mean = 0, variance = 0;
+  for (double value : values) mean += value / static_cast<double>(values.size());
+  for (double value : values) variance += (value - mean) * (value - mean);
+  return {{"mean", mean},
+          {"std", values.size() > 1 ? std::sqrt(variance / (values.size() - 1)) : 0.0}};
+}
+
 /// Naive, Retrain, Pretrain, ER (a reference that breaks the no-replay rule) and PromptTPP on
 /// AttNHP over an event stream, `seeds` seeds; means and standard deviations.
 nlohmann::json run_continual(const TppBenchOptions& options, const std::string& key,
@@ -224,72 +131,86 @@ nlohmann::json run_continual(const TppBenchOptions& options, const std::string& 
       "strategies: [naive, retrain, pretrain, {{name: er, memory_size: 16}}, prompttpp]}}",
       key, options.continual_epochs));
   config["stream"] = YAML::Load(stream_yaml);
-  ExperimentPlan plan = plan_experiment(config, "bench tpp");
+  // One plan of every strategy names the cells and holds the stream the runs share.
+  StreamCache streams;
+  ExperimentPlan plan = plan_experiment(YAML::Clone(config), "bench tpp", &streams);
+  const Stream& stream = plan.stream;
+  std::vector<SweepCell> cells;
+  for (size_t s = 0; s < plan.strategy_labels.size(); ++s) {
+    YAML::Node cell = YAML::Clone(config);
+    YAML::Node single(YAML::NodeType::Sequence);
+    single.push_back(YAML::Clone(config["strategies"][s]));
+    cell["strategies"] = single;
+    cells.push_back({plan.strategy_labels[s], cell});
+  }
   double true_nll = 0;
   int64_t windows_with_truth = 0;
-  for (const auto& experience : plan.stream.experiences) {
+  for (const auto& experience : stream.experiences) {
     auto found = experience.metadata.find("true_nll_per_event");
     if (found == experience.metadata.end()) continue;
     true_nll += std::stod(found->second);
     ++windows_with_truth;
   }
+
+  SweepOptions sweep;
+  sweep.seeds.clear();
+  for (int64_t seed = 0; seed < options.seeds; ++seed)
+    sweep.seeds.push_back(static_cast<uint64_t>(seed));
+  sweep.streams = &streams;
+  sweep.run_directory = [&](const SweepCell& cell, uint64_t seed) {
+    return fmt::format("{}/{}/seed-{}/{}", options.out_dir, key, seed, cell.label);
+  };
+  sweep.progress = [&](const std::string& line) {
+    std::fprintf(stderr, "bench tpp: %s: %s\n", key.c_str(), line.c_str());
+  };
+  // Next-event prediction on the last window's test sequences, by the model as it ends: one slot
+  // per run (the seeds are 0 .. n-1, so a seed is its own index).
+  std::vector<std::vector<std::map<std::string, double>>> predictions(
+      cells.size(), std::vector<std::map<std::string, double>>(sweep.seeds.size()));
+  sweep.after_experience = [&](size_t cell, uint64_t seed, Model& model, int64_t index) {
+    // Only a model with an intensity function can predict the next event.
+    if (index + 1 != stream.size() || model.intensity_function() == nullptr) return;
+    auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+    NextEventOptions next;
+    next.thinning(ThinningOptions().samples(options.thinning_samples));
+    predictions[cell][seed] =
+        next_event_metrics(model, stream.experiences[index].test, generator, next);
+  };
+  auto results = run_sweep(cells, sweep);
+
   nlohmann::json rows = nlohmann::json::array();
-  for (size_t s = 0; s < plan.strategy_labels.size(); ++s) {
+  for (size_t c = 0; c < results.size(); ++c) {
     std::map<std::string, std::vector<double>> values;
-    nlohmann::json mean_matrix;  // R[j][i]: NLL per event on window i after training window j
-    for (int64_t seed = 0; seed < options.seeds; ++seed) {
-      plan.seed = static_cast<uint64_t>(seed);
-      plan.config["seed"] = seed;
-      RunControl control;
-      control.out_dir = fmt::format("{}/{}/seed-{}/{}", options.out_dir, key, seed,
-                                    plan.strategy_labels[s]);
-      control.progress = [](const ProgressEvent&) {};
-      // Next-event prediction on the last window's test sequences, by the model as it ends.
-      std::map<std::string, double> prediction;
-      control.after_experience = [&](Model& model, int64_t index) {
-        // Only a model with an intensity function can predict the next event.
-        if (index + 1 != plan.stream.size() || model.intensity_function() == nullptr) return;
-        auto generator = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(seed));
-        NextEventOptions next;
-        next.thinning(ThinningOptions().samples(options.thinning_samples));
-        prediction =
-            next_event_metrics(model, plan.stream.experiences[index].test, generator, next);
-      };
-      std::fprintf(stderr, "bench tpp: %s, %s, seed %lld\n", key.c_str(),
-                   plan.strategy_labels[s].c_str(), static_cast<long long>(seed));
-      auto summary = run_strategy(plan, s, control.out_dir, control).summary;
-      values["acc"].push_back(summary.at("acc"));
-      values["bwt"].push_back(summary.at("bwt"));
-      values["forgetting"].push_back(summary.at("forgetting"));
-      values["last_window"].push_back(summary.at("matrix").back().back());
-      values["memory_bytes"].push_back(summary.at("memory").at("bytes"));
-      values["train_s"].push_back(summary.at("green").at("phases").at("train").at("wall_s"));
-      values["energy_kwh"].push_back(summary.at("green").at("energy_kwh"));
+    MetricMatrix mean_matrix;  // R[j][i]: NLL per event on window i after training window j
+    const auto seeds = static_cast<double>(results[c].runs.size());
+    for (size_t seed = 0; seed < results[c].runs.size(); ++seed) {
+      const StrategyOutcome& run = results[c].runs[seed];
+      const auto& prediction = predictions[c][seed];
+      values["acc"].push_back(run.continual.acc);
+      values["bwt"].push_back(run.continual.bwt);
+      values["forgetting"].push_back(run.continual.forgetting);
+      values["last_window"].push_back(run.matrix.back().back());
+      values["memory_bytes"].push_back(static_cast<double>(run.memory.bytes));
+      values["train_s"].push_back(run.train.wall_s);
+      values["energy_kwh"].push_back(run.total.energy_kwh);
       values["last_window_rmse"].push_back(prediction.at("rmse"));
       values["last_window_type_accuracy"].push_back(prediction.at("type_accuracy"));
-      const auto& matrix = summary.at("matrix");
-      if (mean_matrix.is_null()) mean_matrix = matrix;
-      for (size_t j = 0; j < matrix.size(); ++j)
-        for (size_t i = 0; i < matrix[j].size(); ++i)
-          mean_matrix[j][i] = (seed == 0 ? 0.0 : mean_matrix[j][i].get<double>()) +
-                              matrix[j][i].get<double>() / static_cast<double>(options.seeds);
+      if (mean_matrix.empty())
+        for (const auto& row : run.matrix) mean_matrix.emplace_back(row.size(), 0.0);
+      for (size_t j = 0; j < run.matrix.size(); ++j)
+        for (size_t i = 0; i < run.matrix[j].size(); ++i)
+          mean_matrix[j][i] += run.matrix[j][i] / seeds;
     }
     nlohmann::json metrics = nlohmann::json::object();
-    for (const auto& [name, list] : values) {
-      double mean = 0, variance = 0;
-      for (double value : list) mean += value / static_cast<double>(list.size());
-      for (double value : list) variance += (value - mean) * (value - mean);
-      metrics[name] = {{"mean", mean},
-                       {"std", list.size() > 1 ? std::sqrt(variance / (list.size() - 1)) : 0.0}};
-    }
-    rows.push_back({{"strategy", plan.strategy_labels[s]},
+    for (const auto& [name, list] : values) metrics[name] = mean_and_std(list);
+    rows.push_back({{"strategy", results[c].label},
                     {"metrics", metrics},
                     {"mean_matrix", mean_matrix}});
   }
   nlohmann::json result = {{"stream", key},
                            {"title", key == "stackoverflow" ? "StackOverflow badges (tpp/stackoverflow)"
-                                                            : plan.stream.name},
-                           {"windows", plan.stream.size()},
+                                                            : stream.name},
+                           {"windows", stream.size()},
                            {"rows", rows}};
   if (windows_with_truth > 0) result["true_nll_per_event"] = true_nll / windows_with_truth;
   return result;
@@ -300,10 +221,11 @@ nlohmann::json run_continual(const TppBenchOptions& options, const std::string& 
 nlohmann::json run_tpp_bench(const TppBenchOptions& given) {
   TppBenchOptions options = given;
   std::vector<std::string> datasets = options.datasets;
+  const auto& known = synthetic_tpp_sets();
   for (const auto& name : datasets)
-    EVERGREEN_CHECK_INPUT(name == "hawkes1" || name == "poisson" || name == "renewal",
-                          "bench tpp: unknown data set '{}' (known: hawkes1, poisson, renewal)",
-                          name);
+    EVERGREEN_CHECK_INPUT(std::find(known.begin(), known.end(), name) != known.end(),
+                          "bench tpp: unknown data set '{}' (known: {})", name,
+                          fmt::join(known, ", "));
   if (options.smoke) {
     datasets = {"hawkes1"};
     options.epochs = options.attnhp_epochs = 1;
@@ -338,8 +260,8 @@ nlohmann::json run_tpp_bench(const TppBenchOptions& given) {
     EVERGREEN_CHECK_INPUT(std::filesystem::exists(file), "{}: not found (give --data DIR)", file);
     EventDataset data = read_npz_arrival_times(file);
     EVERGREEN_CHECK_INPUT(data.sequences.size() >= 64, "{}: expected 64 sequences", file);
-    splits.push_back({name, slice(data, 0, 48, options.max_events),
-                      slice(data, 56, 64, options.max_events)});
+    splits.push_back({name, select_sequences(data, 0, 48, options.max_events),
+                      select_sequences(data, 56, 64, options.max_events)});
   }
   auto make_nhp = [&](int64_t points) -> std::shared_ptr<Model> {
     return NeuralHawkes(NeuralHawkesOptions(1).hidden_size(options.hidden_size)
@@ -353,7 +275,7 @@ nlohmann::json run_tpp_bench(const TppBenchOptions& given) {
   // Speed first, so that each peak RSS is the model's training and not an earlier evaluation.
   if (wants(options, "speed") && !splits.empty()) {
     std::fprintf(stderr, "bench tpp: speed ...\n");
-    Batch sequences = padded(splits.front().train);
+    Batch sequences = pad_to_longest(splits.front().train);
     torch::manual_seed(0);
     auto nhp = make_nhp(options.integral_points);
     nlohmann::json speed = {{"nhp", measure_speed(*nhp, sequences, options)}};
@@ -366,42 +288,40 @@ nlohmann::json run_tpp_bench(const TppBenchOptions& given) {
     torch::manual_seed(0);
     auto attnhp = make_attnhp(options.attnhp_integral_points);
     speed["attnhp"] = measure_speed(
-        *attnhp, padded(windows_of(splits.front().train, options.attnhp_window)), options);
+        *attnhp, pad_to_longest(cut_into_windows(splits.front().train, options.attnhp_window)),
+        options);
     result["speed"] = speed;
   }
 
   for (const auto& split : wants(options, "quality") ? splits : std::vector<Split>{}) {
     const auto& name = split.name;
-    Batch train = padded(split.train), test = padded(split.test);
+    Batch train = pad_to_longest(split.train), test = pad_to_longest(split.test);
     std::fprintf(stderr, "bench tpp: NHP on %s ...\n", name.c_str());
     torch::manual_seed(0);
     auto nhp = make_nhp(options.integral_points);
     double nhp_seconds = train_model(*nhp, train, options.epochs, options);
     // Evaluate with a converged integral: the same parameters, more points per interval.
-    NllPerEvent nhp_nll = converged_nll(*nhp, make_nhp, options.evaluation_points, test, 8);
+    NllPerEvent nhp_nll =
+        model_nll_per_event_with_points(*nhp, make_nhp, options.evaluation_points, test, 8);
     double nhp_coarse = model_nll_per_event(*nhp, test).easytpp;
-    NllPerEvent truth = true_nll_per_event(name, split.test);
+    NllPerEvent truth = synthetic_tpp_true_nll_per_event(name, split.test);
 
     // AttNHP attends over the whole history at every integral point (memory ~ L^2 x points), so
     // it learns on windows of the same sequences and is compared with the truth on them.
     std::fprintf(stderr, "bench tpp: AttNHP on %s ...\n", name.c_str());
-    auto train_windows = windows_of(split.train, options.attnhp_window);
-    auto test_windows = windows_of(split.test, options.attnhp_window);
+    auto train_windows = cut_into_windows(split.train, options.attnhp_window);
+    auto test_windows = cut_into_windows(split.test, options.attnhp_window);
     torch::manual_seed(0);
     auto attnhp = make_attnhp(options.attnhp_integral_points);
     double attnhp_seconds =
-        train_model(*attnhp, padded(train_windows), options.attnhp_epochs, options);
-    NllPerEvent attnhp_nll =
-        converged_nll(*attnhp, make_attnhp, options.evaluation_points, padded(test_windows), 2);
-    NllPerEvent window_truth = true_nll_per_event(name, test_windows);
+        train_model(*attnhp, pad_to_longest(train_windows), options.attnhp_epochs, options);
+    NllPerEvent attnhp_nll = model_nll_per_event_with_points(
+        *attnhp, make_attnhp, options.evaluation_points, pad_to_longest(test_windows), 2);
+    NllPerEvent window_truth = synthetic_tpp_true_nll_per_event(name, test_windows);
 
     // The parametric reference: an exponential Hawkes process fitted by maximum likelihood.
     HawkesFitResult fit = fit_univariate_hawkes(split.train);
-    double fitted_nll = 0, fitted_events = 0;
-    for (const auto& sequence : split.test) {
-      fitted_nll -= hawkes_log_likelihood_easytpp(fit.parameters, sequence);
-      fitted_events += static_cast<double>(sequence.size() - 1);
-    }
+    const double fitted_nll = hawkes_nll_per_event(fit.parameters, split.test).easytpp;
     auto both = [](const NllPerEvent& nll) {
       return nlohmann::json{{"easytpp", nll.easytpp}, {"full", nll.full}};
     };
@@ -411,7 +331,7 @@ nlohmann::json run_tpp_bench(const TppBenchOptions& given) {
                                  {"truth", both(truth)},
                                  {"attnhp_windows", both(attnhp_nll)},
                                  {"truth_windows", both(window_truth)},
-                                 {"hawkes_mle", fitted_nll / fitted_events},
+                                 {"hawkes_mle", fitted_nll},
                                  {"hawkes_mle_parameters", {{"mu", fit.parameters.mu[0]},
                                                             {"alpha", fit.parameters.alpha[0][0]},
                                                             {"beta", fit.parameters.beta[0][0]}}},

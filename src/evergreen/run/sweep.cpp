@@ -42,7 +42,8 @@ std::vector<SweepResult> run_sweep(const std::vector<SweepCell>& cells,
     size_t seed;
   };
   std::vector<Task> tasks;
-  StreamCache streams;  // each distinct stream is built once, for the plans and the runs
+  StreamCache own_streams;  // each distinct stream is built once, for the plans and the runs
+  StreamCache& streams = options.streams ? *options.streams : own_streams;
   for (size_t c = 0; c < cells.size(); ++c) {
     for (size_t s = 0; s < options.seeds.size(); ++s) tasks.push_back({c, s});
     try {
@@ -71,8 +72,15 @@ std::vector<SweepResult> run_sweep(const std::vector<SweepCell>& cells,
         config["seed"] = seed;
         ExperimentPlan plan = plan_experiment(config, cell.label, &streams);
         RunControl control;
-        control.out_dir = fmt::format("{}/{}/seed-{}", options.out_dir, cell.label, seed);
+        control.out_dir = options.run_directory
+                              ? options.run_directory(cell, seed)
+                              : fmt::format("{}/{}/seed-{}", options.out_dir, cell.label, seed);
         control.progress = [](const ProgressEvent&) {};
+        if (options.after_experience)
+          control.after_experience = [&options, cell_index = task.cell, seed](Model& model,
+                                                                              int64_t experience) {
+            options.after_experience(cell_index, seed, model, experience);
+          };
         auto outcomes = run_experiment(plan, control);
         EVERGREEN_ASSERT(outcomes.size() == 1 && outcomes.front().completed,
                          "sweep cell '{}' must hold exactly one strategy", cell.label);

@@ -26,6 +26,17 @@ struct SweepOptions {
   /// totals); results do not depend on it.
   int64_t jobs = 1;
   std::function<void(const std::string&)> progress;  ///< one line per finished run
+  /// Where the run of `cell` with `seed` writes, when out_dir/<label>/seed-<seed> does not suit
+  /// (a bench with a documented layout of its own).
+  std::function<std::string(const SweepCell& cell, uint64_t seed)> run_directory;
+  /// Called after each experience of each run is trained and evaluated, with the cell's index,
+  /// the run's seed, the model and the experience's index: what a bench measures beyond the
+  /// run's metrics (forecasts, next-event predictions). With jobs > 1, from several threads.
+  std::function<void(size_t cell, uint64_t seed, Model& model, int64_t experience)>
+      after_experience;
+  /// Streams the caller built already (it planned one of the cells to read the stream): the
+  /// runs then share them. Null: the sweep keeps its own.
+  StreamCache* streams = nullptr;
 };
 
 /// The runs of one cell, one per seed, in seed order.
