@@ -164,21 +164,21 @@ nlohmann::json bench_one_stream(const BenchStream& spec, const AutoscalingBenchO
   for (const auto& reference : references) {
     SeedAggregate aggregate;
     double acc = 0;
-    for (double mae : reference.period_mae) acc += mae / static_cast<double>(reference.period_mae.size());
+    for (double mae : reference.period_mae)
+      acc += mae / static_cast<double>(reference.period_mae.size());
     aggregate.add("acc", acc);
     aggregate.add("bwt", 0);
     aggregate.add("forgetting", 0);
-    add_scaling(aggregate, evaluate_scaling(demand, predictive_replicas(reference.trace.forecast, scaling),
-                                            scaling, spec.step_seconds));
+    add_scaling(aggregate,
+                evaluate_scaling(demand, predictive_replicas(reference.trace.forecast, scaling),
+                                 scaling, spec.step_seconds));
     rows.push_back({{"label", reference.label}, {"strategy", reference.label}, {"budget", ""},
                     {"learning", false}, {"metrics", aggregate.summary()}});
   }
 
   const std::string stream_dir = options.out_dir + "/" + spec.key;
   SweepOptions sweep;
-  sweep.seeds.clear();
-  for (int64_t seed = 0; seed < options.seeds; ++seed)
-    sweep.seeds.push_back(static_cast<uint64_t>(seed));
+  sweep.seeds = first_seeds(options.seeds);
   sweep.streams = &streams;
   sweep.run_directory = [&](const SweepCell& cell, uint64_t seed) {
     return fmt::format("{}/seed-{}/{}", stream_dir, seed, cell.label);

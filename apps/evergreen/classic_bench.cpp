@@ -56,9 +56,7 @@ nlohmann::json run_accuracy_part(const ClassicBenchOptions& options) {
       }
     }
   SweepOptions sweep;
-  sweep.seeds.clear();
-  for (int64_t seed = 0; seed < options.seeds; ++seed)
-    sweep.seeds.push_back(static_cast<uint64_t>(seed));
+  sweep.seeds = first_seeds(options.seeds);
   sweep.out_dir = options.out_dir;
   sweep.jobs = options.jobs;
   sweep.progress = [](const std::string& line) {

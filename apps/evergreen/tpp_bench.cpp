@@ -153,9 +153,7 @@ nlohmann::json run_continual(const TppBenchOptions& options, const std::string& 
   }
 
   SweepOptions sweep;
-  sweep.seeds.clear();
-  for (int64_t seed = 0; seed < options.seeds; ++seed)
-    sweep.seeds.push_back(static_cast<uint64_t>(seed));
+  sweep.seeds = first_seeds(options.seeds);
   sweep.streams = &streams;
   sweep.run_directory = [&](const SweepCell& cell, uint64_t seed) {
     return fmt::format("{}/{}/seed-{}/{}", options.out_dir, key, seed, cell.label);

@@ -29,6 +29,12 @@ MeanStd summarize_runs(const SweepResult& result,
   return mean_std(values);
 }
 
+std::vector<uint64_t> first_seeds(int64_t count) {
+  std::vector<uint64_t> seeds;
+  for (int64_t seed = 0; seed < count; ++seed) seeds.push_back(static_cast<uint64_t>(seed));
+  return seeds;
+}
+
 std::vector<SweepResult> run_sweep(const std::vector<SweepCell>& cells,
                                    const SweepOptions& options) {
   EVERGREEN_CHECK_INPUT(!options.seeds.empty(), "a sweep needs at least one seed");

@@ -39,6 +39,9 @@ struct SweepOptions {
   StreamCache* streams = nullptr;
 };
 
+/// Seeds 0 .. count - 1, what a bench's `--seeds N` means.
+std::vector<uint64_t> first_seeds(int64_t count);
+
 /// The runs of one cell, one per seed, in seed order.
 struct SweepResult {
   std::string label;

@@ -108,8 +108,7 @@ TrainingContext Trainer::context(int64_t experience_index) {
   return context;
 }
 
-std::vector<std::string> Trainer::adopt_parameter_groups() {
-  std::vector<std::string> added;
+void Trainer::adopt_parameter_groups() {
   for (const ParameterGroup& group : strategy_.parameter_groups()) {
     EVERGREEN_ASSERT(group.parameters != nullptr, "parameter group '{}' has no parameters",
                      group.name);
@@ -123,9 +122,7 @@ std::vector<std::string> Trainer::adopt_parameter_groups() {
     }
     groups_.push_back(
         {group, make_flat_optimizer(*group.parameters, options_, group.learning_rate)});
-    added.push_back(group.name);
   }
-  return added;
 }
 
 TrainedRows Trainer::train(const Experience& experience, const EpochCallback& on_epoch) {

@@ -73,8 +73,8 @@ class Trainer {
  private:
   TrainingContext context(int64_t experience_index);
   /// Gives every parameter group the strategy offers now an optimiser (existing ones keep
-  /// theirs); returns the names of the groups that are new.
-  std::vector<std::string> adopt_parameter_groups();
+  /// theirs).
+  void adopt_parameter_groups();
   std::string group_prefix(const std::string& name) const {
     return "group_" + name + "_" + optimizer_prefix();
   }
