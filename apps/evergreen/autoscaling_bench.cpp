@@ -38,24 +38,28 @@ BenchStream bench_stream(const std::string& key, const AutoscalingBenchOptions& 
     auto path = data + "/workload/alibaba2018/machine_usage_300s.csv";
     EVERGREEN_CHECK_INPUT(std::filesystem::exists(path), "{}: not found (give --data DIR)", path);
     return {key, "Alibaba 2018 cluster cpu_util_percent (300 s steps, one period per day)",
-            YAML::Load(fmt::format("{{name: csv_workload, path: '{}', column: cpu_util_percent, "
-                                   "step_seconds: 300, period_seconds: 86400, periods: 0, input_length: 48, "
-                                   "horizon: 6}}",
-                                   path)),
+            YAML::Load(fmt::format(
+                "{{name: csv_workload, path: '{}', column: cpu_util_percent, "
+                "step_seconds: 300, period_seconds: 86400, periods: 0, input_length: 48, "
+                "horizon: 6}}",
+                path)),
             288, 300.0};
   }
   if (key == "nasa") {
     auto path = data + "/workload/nasa/workload.tbz2";
     EVERGREEN_CHECK_INPUT(std::filesystem::exists(path), "{}: not found (give --data DIR)", path);
     return {key, "NASA KSC HTTP requests per minute (first 14 days, one period per day)",
-            YAML::Load(fmt::format("{{name: nasa_requests, path: '{}', resample: 60, "
-                                   "max_points: 20160, period_seconds: 86400, periods: 0, input_length: 60, "
-                                   "horizon: 10}}",
-                                   path)),
+            YAML::Load(fmt::format(
+                "{{name: nasa_requests, path: '{}', resample: 60, "
+                "max_points: 20160, period_seconds: 86400, periods: 0, input_length: 60, "
+                "horizon: 10}}",
+                path)),
             1440, 60.0};
   }
-  throw InputError(fmt::format("bench autoscaling: unknown stream '{}' (known: synthetic, "
-                               "alibaba, nasa)", key));
+  throw InputError(
+      fmt::format("bench autoscaling: unknown stream '{}' (known: synthetic, "
+                  "alibaba, nasa)",
+                  key));
 }
 
 /// One strategy configuration of the benchmark.
@@ -172,8 +176,11 @@ nlohmann::json bench_one_stream(const BenchStream& spec, const AutoscalingBenchO
     add_scaling(aggregate,
                 evaluate_scaling(demand, predictive_replicas(reference.trace.forecast, scaling),
                                  scaling, spec.step_seconds));
-    rows.push_back({{"label", reference.label}, {"strategy", reference.label}, {"budget", ""},
-                    {"learning", false}, {"metrics", aggregate.summary()}});
+    rows.push_back({{"label", reference.label},
+                    {"strategy", reference.label},
+                    {"budget", ""},
+                    {"learning", false},
+                    {"metrics", aggregate.summary()}});
   }
 
   const std::string stream_dir = options.out_dir + "/" + spec.key;
@@ -216,11 +223,12 @@ nlohmann::json bench_one_stream(const BenchStream& spec, const AutoscalingBenchO
       add_scaling(aggregate, evaluate_scaling(trace.actual, replicas, scaling, spec.step_seconds));
       if (seed == 0 && strategies[s].label == pictured) {
         const std::string directory = sweep.run_directory(cells[s], sweep.seeds[seed]);
-        write_scaling_trace_csv(directory + "/scaling.csv", trace.actual, trace.forecast,
-                                replicas, reactive, scaling, spec.step_seconds);
+        write_scaling_trace_csv(directory + "/scaling.csv", trace.actual, trace.forecast, replicas,
+                                reactive, scaling, spec.step_seconds);
         plot_scaling_trace(directory + "/scaling.csv", directory + "/scaling.png",
-                           spec.key + ", test part of each period: DMSHM forecasts vs reactive "
-                                      "HPA (after Hao et al., CIKM 2023)");
+                           spec.key +
+                               ", test part of each period: DMSHM forecasts vs reactive "
+                               "HPA (after Hao et al., CIKM 2023)");
       }
     }
     rows.push_back({{"label", strategies[s].label},
@@ -273,9 +281,10 @@ std::string check_goals(const nlohmann::json& stream, double fraction) {
   if (const auto* joint = find_row(stream, "joint")) {
     double mae_ratio = mean_of(*dmshm, "acc") / mean_of(*joint, "acc");
     double flops_ratio = mean_of(*dmshm, "train_flops") / mean_of(*joint, "train_flops");
-    text += fmt::format("- DMSHM MAE within 10% of Joint ({:.3f}x) at <= 20% of its FLOPs ({:.1f}%): "
-                        "{}\n", mae_ratio, 100 * flops_ratio,
-                        mae_ratio <= 1.10 && flops_ratio <= 0.20 ? "met" : "NOT met");
+    text += fmt::format(
+        "- DMSHM MAE within 10% of Joint ({:.3f}x) at <= 20% of its FLOPs ({:.1f}%): "
+        "{}\n",
+        mae_ratio, 100 * flops_ratio, mae_ratio <= 1.10 && flops_ratio <= 0.20 ? "met" : "NOT met");
   }
   const auto& reactive = stream.at("reactive");
   double violations = mean_of(*dmshm, "slo_violation_rate");
@@ -332,18 +341,18 @@ std::string format_autoscaling_bench(const nlohmann::json& result) {
         stream.at("capacity_per_replica").get<double>());
     for (const auto& row : stream.at("rows")) {
       const auto& metrics = row.at("metrics");
-      text += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-                          row.at("label").get<std::string>(),
-                          row.at("budget").get<std::string>().empty() ? "-" : row.at("budget").get<std::string>(),
-                          format_cell(metrics, "acc", 1, 3), format_cell(metrics, "bwt", 1, 3),
-                          format_cell(metrics, "forgetting", 1, 3),
-                          format_cell(metrics, "memory_bytes", 1.0 / 1024, 1),
-                          format_cell(metrics, "train_flops", 1e-9, 2),
-                          format_cell(metrics, "train_s", 1, 2),
-                          format_cell(metrics, "energy_kwh", 3.6e6, 1),
-                          format_cell(metrics, "slo_violation_rate", 100, 2),
-                          format_cell(metrics, "over_provisioning_capacity_hours", 1, 1),
-                          format_cell(metrics, "scaling_actions", 1, 0));
+      text += fmt::format(
+          "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+          row.at("label").get<std::string>(),
+          row.at("budget").get<std::string>().empty() ? "-" : row.at("budget").get<std::string>(),
+          format_cell(metrics, "acc", 1, 3), format_cell(metrics, "bwt", 1, 3),
+          format_cell(metrics, "forgetting", 1, 3),
+          format_cell(metrics, "memory_bytes", 1.0 / 1024, 1),
+          format_cell(metrics, "train_flops", 1e-9, 2), format_cell(metrics, "train_s", 1, 2),
+          format_cell(metrics, "energy_kwh", 3.6e6, 1),
+          format_cell(metrics, "slo_violation_rate", 100, 2),
+          format_cell(metrics, "over_provisioning_capacity_hours", 1, 1),
+          format_cell(metrics, "scaling_actions", 1, 0));
     }
     for (const auto& fraction : result.at("memory_fractions"))
       text += check_goals(stream, fraction.get<double>());

@@ -49,8 +49,8 @@ LoopResult train_with_evergreen(const Stream& stream, const OverheadBenchOptions
   for (const auto& experience : stream.experiences) trainer.train(experience);
   result.seconds = seconds_since(start);
   for (const auto& experience : stream.experiences)
-    result.steps += options.epochs *
-                    ((experience.train.size() + options.batch_size - 1) / options.batch_size);
+    result.steps +=
+        options.epochs * ((experience.train.size() + options.batch_size - 1) / options.batch_size);
   return result;
 }
 
@@ -182,12 +182,10 @@ nlohmann::json run_overhead_bench(const OverheadBenchOptions& options) {
     std::string name = replay ? "er" : "naive";
     std::fprintf(stderr, "bench overhead: %s ...\n", name.c_str());
     // Interleave the variants so that drifts in machine load affect both alike.
-    LoopResult evergreen_loop = best_of(options.repeats, [&] {
-      return train_with_evergreen(stream, options, replay);
-    });
-    LoopResult plain_loop = best_of(options.repeats, [&] {
-      return train_plain_libtorch(stream, options, replay);
-    });
+    LoopResult evergreen_loop =
+        best_of(options.repeats, [&] { return train_with_evergreen(stream, options, replay); });
+    LoopResult plain_loop =
+        best_of(options.repeats, [&] { return train_plain_libtorch(stream, options, replay); });
     EVERGREEN_ASSERT(evergreen_loop.steps == plain_loop.steps, "step counts differ: {} vs {}",
                      evergreen_loop.steps, plain_loop.steps);
     double evergreen_rate = evergreen_loop.steps / evergreen_loop.seconds;
@@ -222,9 +220,10 @@ std::string format_overhead_bench(const nlohmann::json& result) {
     auto python = entry.contains("python_steps_per_s")
                       ? fmt::format("{:.0f}", entry.at("python_steps_per_s").get<double>())
                       : std::string("n/a");
-    auto python_ratio = entry.contains("evergreen_over_python")
-                            ? fmt::format("{:.2f}x", entry.at("evergreen_over_python").get<double>())
-                            : std::string("n/a");
+    auto python_ratio =
+        entry.contains("evergreen_over_python")
+            ? fmt::format("{:.2f}x", entry.at("evergreen_over_python").get<double>())
+            : std::string("n/a");
     table += fmt::format("| {} | {} | {:.0f} | {:.0f} | {} | {:.2f}x | {} |\n", name,
                          entry.at("steps").get<int64_t>(),
                          entry.at("evergreen_steps_per_s").get<double>(),

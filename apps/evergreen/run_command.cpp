@@ -186,10 +186,10 @@ void run(const RunArguments& arguments) {
   control.stop_after = arguments.stop_after;
   control.progress = print_progress;
   ensure_writable_directory(control.out_dir);  // before any work, so a bad --out fails at once
-  std::fprintf(stderr, "evergreen: %s: %lld experiences of '%s', strategies %s -> %s\n",
-               plan.name.c_str(), static_cast<long long>(plan.stream.size()),
-               plan.stream.name.c_str(), fmt::format("{}", fmt::join(plan.strategy_labels, ", ")).c_str(),
-               control.out_dir.c_str());
+  std::fprintf(
+      stderr, "evergreen: %s: %lld experiences of '%s', strategies %s -> %s\n", plan.name.c_str(),
+      static_cast<long long>(plan.stream.size()), plan.stream.name.c_str(),
+      fmt::format("{}", fmt::join(plan.strategy_labels, ", ")).c_str(), control.out_dir.c_str());
   if (plan.stream.dropped_points > 0)
     std::fprintf(stderr, "evergreen: the stream's reader dropped %lld unreadable input rows\n",
                  static_cast<long long>(plan.stream.dropped_points));
@@ -200,10 +200,10 @@ void run(const RunArguments& arguments) {
   for (const auto& outcome : outcomes)
     if (outcome.completed) summaries.push_back(outcome.summary);
   if (!outcomes.empty() && !outcomes.back().completed) {
-    std::printf("stopped after %lld experiences (--stop-after); continue with: evergreen run "
-                "--resume %s\n",
-                static_cast<long long>(outcomes.back().experiences_trained),
-                control.out_dir.c_str());
+    std::printf(
+        "stopped after %lld experiences (--stop-after); continue with: evergreen run "
+        "--resume %s\n",
+        static_cast<long long>(outcomes.back().experiences_trained), control.out_dir.c_str());
     return;
   }
   std::printf("\n%s: %s on '%s', %lld experiences (%s)\n\n%s\nresults in %s\n", plan.name.c_str(),
@@ -220,9 +220,10 @@ void add_run_command(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "run", "Run a continual-learning experiment (the built-in default when no CONFIG is given)");
   command->add_option("config", arguments->config_file, "experiment YAML file");
-  command->add_option("--set", arguments->overrides,
-                      "override a config value, e.g. --set train.epochs=5 --set "
-                      "'strategies=[naive,ewc]'")
+  command
+      ->add_option("--set", arguments->overrides,
+                   "override a config value, e.g. --set train.epochs=5 --set "
+                   "'strategies=[naive,ewc]'")
       ->allow_extra_args(false);
   command->add_option("--out", arguments->out_dir,
                       "output directory (default runs/<experiment>-<time>)");

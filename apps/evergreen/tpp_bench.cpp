@@ -18,8 +18,8 @@
 #include "evergreen/core/threads.h"
 #include "evergreen/data/tpp/event_sequences.h"
 #include "evergreen/data/tpp/event_streams.h"
-#include "evergreen/data/tpp/hawkes.h"
 #include "evergreen/data/tpp/ground_truth.h"
+#include "evergreen/data/tpp/hawkes.h"
 #include "evergreen/data/tpp/hawkes_fit.h"
 #include "evergreen/data/tpp/sequence_windows.h"
 #include "evergreen/eval/point_process_nll.h"
@@ -57,10 +57,12 @@ void write_batch(const Batch& batch, int64_t num_types, const std::string& file)
 
 nlohmann::json run_python(const TppBenchOptions& options, const Batch& batch, int64_t num_types) {
   if (!std::filesystem::exists(options.python_script) ||
-      std::system(fmt::format("{} -c 'import torch' > /dev/null 2>&1", options.python).c_str()) != 0)
+      std::system(fmt::format("{} -c 'import torch' > /dev/null 2>&1", options.python).c_str()) !=
+          0)
     return nullptr;
-  auto file = (std::filesystem::temp_directory_path() /
-               fmt::format("evergreen-tpp-{}.bin", ::getpid())).string();
+  auto file =
+      (std::filesystem::temp_directory_path() / fmt::format("evergreen-tpp-{}.bin", ::getpid()))
+          .string();
   write_batch(batch, num_types, file);
   std::string command = fmt::format(
       "OMP_NUM_THREADS=1 {} '{}' --data '{}' --hidden {} --points {} --batch-size {} --steps {}",
@@ -84,8 +86,11 @@ double train_model(Model& model, const Batch& train, int64_t epochs,
                    const TppBenchOptions& options) {
   NaiveStrategy strategy;
   Trainer trainer(model, strategy,
-                  TrainOptions().epochs(epochs).batch_size(options.batch_size)
-                      .learning_rate(options.learning_rate), 0);
+                  TrainOptions()
+                      .epochs(epochs)
+                      .batch_size(options.batch_size)
+                      .learning_rate(options.learning_rate),
+                  0);
   Experience experience;
   experience.name = "train";
   experience.train = train;
@@ -109,7 +114,9 @@ nlohmann::json measure_speed(Model& model, const Batch& data, const TppBenchOpti
     trainer.train(part);
   }
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  return {{"events", events}, {"seconds", seconds}, {"events_per_s", events / seconds},
+  return {{"events", events},
+          {"seconds", seconds},
+          {"events_per_s", events / seconds},
           {"peak_rss_mb", peak_rss_mb()}};
 }
 
@@ -201,15 +208,14 @@ nlohmann::json run_continual(const TppBenchOptions& options, const std::string& 
     }
     nlohmann::json metrics = nlohmann::json::object();
     for (const auto& [name, list] : values) metrics[name] = mean_and_std(list);
-    rows.push_back({{"strategy", results[c].label},
-                    {"metrics", metrics},
-                    {"mean_matrix", mean_matrix}});
+    rows.push_back(
+        {{"strategy", results[c].label}, {"metrics", metrics}, {"mean_matrix", mean_matrix}});
   }
-  nlohmann::json result = {{"stream", key},
-                           {"title", key == "stackoverflow" ? "StackOverflow badges (tpp/stackoverflow)"
-                                                            : stream.name},
-                           {"windows", stream.size()},
-                           {"rows", rows}};
+  nlohmann::json result = {
+      {"stream", key},
+      {"title", key == "stackoverflow" ? "StackOverflow badges (tpp/stackoverflow)" : stream.name},
+      {"windows", stream.size()},
+      {"rows", rows}};
   if (windows_with_truth > 0) result["true_nll_per_event"] = true_nll / windows_with_truth;
   return result;
 }
@@ -262,12 +268,15 @@ nlohmann::json run_tpp_bench(const TppBenchOptions& given) {
                       select_sequences(data, 56, 64, options.max_events)});
   }
   auto make_nhp = [&](int64_t points) -> std::shared_ptr<Model> {
-    return NeuralHawkes(NeuralHawkesOptions(1).hidden_size(options.hidden_size)
-                            .integral_points(points)).ptr();
+    return NeuralHawkes(
+               NeuralHawkesOptions(1).hidden_size(options.hidden_size).integral_points(points))
+        .ptr();
   };
   auto make_attnhp = [&](int64_t points) -> std::shared_ptr<Model> {
-    return AttentiveNeuralHawkes(AttentiveNeuralHawkesOptions(1).hidden_size(options.hidden_size)
-                                     .integral_points(points)).ptr();
+    return AttentiveNeuralHawkes(AttentiveNeuralHawkesOptions(1)
+                                     .hidden_size(options.hidden_size)
+                                     .integral_points(points))
+        .ptr();
   };
 
   // Speed first, so that each peak RSS is the model's training and not an earlier evaluation.
@@ -330,9 +339,10 @@ nlohmann::json run_tpp_bench(const TppBenchOptions& given) {
                                  {"attnhp_windows", both(attnhp_nll)},
                                  {"truth_windows", both(window_truth)},
                                  {"hawkes_mle", fitted_nll},
-                                 {"hawkes_mle_parameters", {{"mu", fit.parameters.mu[0]},
-                                                            {"alpha", fit.parameters.alpha[0][0]},
-                                                            {"beta", fit.parameters.beta[0][0]}}},
+                                 {"hawkes_mle_parameters",
+                                  {{"mu", fit.parameters.mu[0]},
+                                   {"alpha", fit.parameters.alpha[0][0]},
+                                   {"beta", fit.parameters.beta[0][0]}}},
                                  {"nhp_train_seconds", nhp_seconds},
                                  {"attnhp_train_seconds", attnhp_seconds}});
   }
@@ -342,10 +352,10 @@ nlohmann::json run_tpp_bench(const TppBenchOptions& given) {
     result["continual_epochs"] = options.continual_epochs;
     result["thinning_samples"] = options.thinning_samples;
     result["seeds"] = options.seeds;
-    result["continual"].push_back(run_continual(
-        options, "hawkes",
-        "{name: regime_shifting_hawkes, types: 2, windows: 4, train_sequences: 32, "
-        "test_sequences: 16, horizon: 30, seed: 0}"));
+    result["continual"].push_back(
+        run_continual(options, "hawkes",
+                      "{name: regime_shifting_hawkes, types: 2, windows: 4, train_sequences: 32, "
+                      "test_sequences: 16, horizon: 30, seed: 0}"));
     auto events = options.data_dir + "/tpp/stackoverflow/event.txt";
     auto times = options.data_dir + "/tpp/stackoverflow/time.txt";
     if (std::filesystem::exists(events) && std::filesystem::exists(times))
@@ -383,21 +393,23 @@ std::string format_tpp_bench(const nlohmann::json& result) {
           "| {} | {:.4f} | {:.4f} | {:+.4f} | {:.4f} | {:.4f} | {:.4f} | {:.4f} | {:+.4f} | "
           "{:.0f} / {:.0f} |\n",
           row.at("dataset").get<std::string>(), value(row, "truth", "easytpp"),
-          value(row, "nhp", "easytpp"), value(row, "nhp", "easytpp") - value(row, "truth", "easytpp"),
+          value(row, "nhp", "easytpp"),
+          value(row, "nhp", "easytpp") - value(row, "truth", "easytpp"),
           row.at("nhp_training_grid").get<double>(), row.at("hawkes_mle").get<double>(),
           value(row, "truth_windows", "easytpp"), value(row, "attnhp_windows", "easytpp"),
           value(row, "attnhp_windows", "easytpp") - value(row, "truth_windows", "easytpp"),
           row.at("nhp_train_seconds").get<double>(), row.at("attnhp_train_seconds").get<double>());
-    text += "\nThe same models over [0, t_N] (every event scored, the integral from 0; the data "
-            "set's own convention):\n\n| data set | true model | NHP | NHP - truth | true model, "
-            "windows | AttNHP, windows | AttNHP - truth |\n|---|---|---|---|---|---|---|\n";
+    text +=
+        "\nThe same models over [0, t_N] (every event scored, the integral from 0; the data "
+        "set's own convention):\n\n| data set | true model | NHP | NHP - truth | true model, "
+        "windows | AttNHP, windows | AttNHP - truth |\n|---|---|---|---|---|---|---|\n";
     for (const auto& row : result.at("quality"))
-      text += fmt::format("| {} | {:.4f} | {:.4f} | {:+.4f} | {:.4f} | {:.4f} | {:+.4f} |\n",
-                          row.at("dataset").get<std::string>(), value(row, "truth", "full"),
-                          value(row, "nhp", "full"),
-                          value(row, "nhp", "full") - value(row, "truth", "full"),
-                          value(row, "truth_windows", "full"), value(row, "attnhp_windows", "full"),
-                          value(row, "attnhp_windows", "full") - value(row, "truth_windows", "full"));
+      text += fmt::format(
+          "| {} | {:.4f} | {:.4f} | {:+.4f} | {:.4f} | {:.4f} | {:+.4f} |\n",
+          row.at("dataset").get<std::string>(), value(row, "truth", "full"),
+          value(row, "nhp", "full"), value(row, "nhp", "full") - value(row, "truth", "full"),
+          value(row, "truth_windows", "full"), value(row, "attnhp_windows", "full"),
+          value(row, "attnhp_windows", "full") - value(row, "truth_windows", "full"));
   }
   if (result.contains("continual")) {
     for (const auto& stream : result.at("continual")) {
@@ -405,7 +417,8 @@ std::string format_tpp_bench(const nlohmann::json& result) {
           "\nContinual on {} ({} windows; AttNHP, {} epochs per window; mean ± std over {} "
           "seeds){}; last window's next event by thinning ({} chains)\n\n| strategy | ACC "
           "(NLL/event) | BWT | forgetting | last window NLL | last window RMSE | last window type "
-          "accuracy | memory KiB | train s | energy J |\n|---|---|---|---|---|---|---|---|---|---|\n",
+          "accuracy | memory KiB | train s | energy J "
+          "|\n|---|---|---|---|---|---|---|---|---|---|\n",
           stream.at("title").get<std::string>(), stream.at("windows").get<int64_t>(),
           result.at("continual_epochs").get<int64_t>(), result.at("seeds").get<int64_t>(),
           stream.contains("true_nll_per_event")
@@ -419,18 +432,19 @@ std::string format_tpp_bench(const nlohmann::json& result) {
       };
       for (const auto& row : stream.at("rows")) {
         const auto& metrics = row.at("metrics");
-        text += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-                            row.at("strategy").get<std::string>(), cell(metrics, "acc", 1, 4),
-                            cell(metrics, "bwt", 1, 4), cell(metrics, "forgetting", 1, 4),
-                            cell(metrics, "last_window", 1, 4),
-                            cell(metrics, "last_window_rmse", 1, 3),
-                            cell(metrics, "last_window_type_accuracy", 1, 3),
-                            cell(metrics, "memory_bytes", 1.0 / 1024, 1),
-                            cell(metrics, "train_s", 1, 1), cell(metrics, "energy_kwh", 3.6e6, 1));
+        text +=
+            fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                        row.at("strategy").get<std::string>(), cell(metrics, "acc", 1, 4),
+                        cell(metrics, "bwt", 1, 4), cell(metrics, "forgetting", 1, 4),
+                        cell(metrics, "last_window", 1, 4), cell(metrics, "last_window_rmse", 1, 3),
+                        cell(metrics, "last_window_type_accuracy", 1, 3),
+                        cell(metrics, "memory_bytes", 1.0 / 1024, 1),
+                        cell(metrics, "train_s", 1, 1), cell(metrics, "energy_kwh", 3.6e6, 1));
       }
       // The last row of the mean NLL matrix: every window after training on all of them.
       const int64_t windows = stream.at("windows").get<int64_t>();
-      text += "\nNLL per event on each window after the last one (mean over seeds):\n\n| strategy |";
+      text +=
+          "\nNLL per event on each window after the last one (mean over seeds):\n\n| strategy |";
       for (int64_t i = 1; i <= windows; ++i) text += fmt::format(" window {} |", i);
       text += "\n|---|";
       for (int64_t i = 1; i <= windows; ++i) text += "---|";
@@ -463,8 +477,9 @@ std::string format_tpp_bench(const nlohmann::json& result) {
       text += fmt::format("\nNHP: evergreen / Python = {:.2f}x\n",
                           speed.at("nhp_over_python").get<double>());
   }
-  text += "Goals: NHP within 0.005 nats/event of the truth and AttNHP within 0.05, on hawkes1 and "
-          "poisson; NHP >= 3x the Python reference and >= 33,000 events/s; peak RSS < 200 MB.\n";
+  text +=
+      "Goals: NHP within 0.005 nats/event of the truth and AttNHP within 0.05, on hawkes1 and "
+      "poisson; NHP >= 3x the Python reference and >= 33,000 events/s; peak RSS < 200 MB.\n";
   return text;
 }
 

@@ -44,8 +44,9 @@ TEST(Cli, MalformedConfig) {
 TEST(Cli, UnknownStrategyListsKnownNames) {
   TemporaryDirectory directory;
   write_text(directory.file("run.yaml"), "strategies:\n  - naive\n  - replay\n");
-  expect_input_error(run_cli("run " + directory.file("run.yaml") + " --out " + directory.file("out")),
-                     {"run.yaml:3", "unknown strategy 'replay'", "naive, joint, er"});
+  expect_input_error(
+      run_cli("run " + directory.file("run.yaml") + " --out " + directory.file("out")),
+      {"run.yaml:3", "unknown strategy 'replay'", "naive, joint, er"});
 }
 
 TEST(Cli, UnknownModelAndStreamAndOption) {
@@ -61,20 +62,23 @@ TEST(Cli, UnknownModelAndStreamAndOption) {
 TEST(Cli, TextInANumericCsvColumn) {
   TemporaryDirectory directory;
   std::string csv = "load\n";
-  for (int i = 0; i < 400; ++i) csv += (i == 41 ? std::string("oops") : std::to_string(i % 24)) + "\n";
+  for (int i = 0; i < 400; ++i)
+    csv += (i == 41 ? std::string("oops") : std::to_string(i % 24)) + "\n";
   write_text(directory.file("load.csv"), csv);
-  write_text(directory.file("run.yaml"), "stream: {name: csv_workload, path: " +
-                                             directory.file("load.csv") +
-                                             ", column: load, periods: 2, input_length: 12, "
-                                             "horizon: 2}\n");
-  expect_input_error(run_cli("run " + directory.file("run.yaml") + " --out " + directory.file("out")),
-                     {"load.csv:43", "load", "oops"});
+  write_text(directory.file("run.yaml"),
+             "stream: {name: csv_workload, path: " + directory.file("load.csv") +
+                 ", column: load, periods: 2, input_length: 12, "
+                 "horizon: 2}\n");
+  expect_input_error(
+      run_cli("run " + directory.file("run.yaml") + " --out " + directory.file("out")),
+      {"load.csv:43", "load", "oops"});
 }
 
 TEST(Cli, NanInASeries) {
   TemporaryDirectory directory;
   std::string csv;
-  for (int i = 0; i < 400; ++i) csv += (i == 100 ? std::string("nan") : std::to_string(i % 24)) + "\n";
+  for (int i = 0; i < 400; ++i)
+    csv += (i == 100 ? std::string("nan") : std::to_string(i % 24)) + "\n";
   write_text(directory.file("load.csv"), csv);
   expect_input_error(
       run_cli("run --set stream.name=csv_workload --set stream.path=" + directory.file("load.csv") +
@@ -88,10 +92,10 @@ TEST(Cli, SeriesTooShortForTheWindows) {
   std::string csv = "load\n";
   for (int i = 0; i < 30; ++i) csv += std::to_string(i) + "\n";
   write_text(directory.file("short.csv"), csv);
-  expect_input_error(
-      run_cli("run --set stream.name=csv_workload --set stream.path=" + directory.file("short.csv") +
-              " --set stream.column=load --out " + directory.file("out")),
-      {"short", "30 points", "at least"});
+  expect_input_error(run_cli("run --set stream.name=csv_workload --set stream.path=" +
+                             directory.file("short.csv") + " --set stream.column=load --out " +
+                             directory.file("out")),
+                     {"short", "30 points", "at least"});
 }
 
 TEST(Cli, OutputDirectoryNotWritable) {
@@ -110,7 +114,8 @@ TEST(Cli, DroppedInputRowsReachTheSummaryAndTheTerminal) {
   auto result = run_cli(
       "run --set 'stream={name: csv_workload, path: " + directory.file("series.csv") +
       ", invalid_values: drop, periods: 2, input_length: 12, horizon: 2}' --set train.epochs=1 "
-      "--set 'strategies=[naive]' --out " + directory.file("out"));
+      "--set 'strategies=[naive]' --out " +
+      directory.file("out"));
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("dropped 4 unreadable input rows"), std::string::npos)
       << result.output;
@@ -147,7 +152,8 @@ TEST(Cli, StopAfterThenResumeMatchesUninterrupted) {
   auto resumed = run_cli("run --resume " + directory.file("parts"));
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_NE(resumed.output.find("resumed after 2 of 3"), std::string::npos) << resumed.output;
-  auto whole_summary = nlohmann::json::parse(testing::read_text(directory.file("whole/summary.json")));
+  auto whole_summary =
+      nlohmann::json::parse(testing::read_text(directory.file("whole/summary.json")));
   auto resumed_summary =
       nlohmann::json::parse(testing::read_text(directory.file("parts/summary.json")));
   for (const char* key : {"matrix", "initial", "acc", "bwt", "fwt", "forgetting", "forgetting_last",
@@ -166,9 +172,12 @@ TEST(Cli, GoldenSummary) {
   ASSERT_EQ(result.exit_code, 0) << result.output;
   auto summary = nlohmann::json::parse(testing::read_text(directory.file("out/summary.json")));
   auto golden = nlohmann::json::parse(testing::read_text(golden_dir + "/tiny_summary.json"));
-  auto close = [](double a, double b) { return std::fabs(a - b) <= 1e-3 * std::max(1.0, std::fabs(b)); };
+  auto close = [](double a, double b) {
+    return std::fabs(a - b) <= 1e-3 * std::max(1.0, std::fabs(b));
+  };
   for (const char* key : {"acc", "bwt", "fwt", "forgetting"})
-    EXPECT_TRUE(close(summary[key], golden[key])) << key << ": " << summary[key] << " vs " << golden[key];
+    EXPECT_TRUE(close(summary[key], golden[key]))
+        << key << ": " << summary[key] << " vs " << golden[key];
   ASSERT_EQ(summary["matrix"].size(), golden["matrix"].size());
   for (size_t i = 0; i < golden["matrix"].size(); ++i)
     for (size_t j = 0; j < golden["matrix"][i].size(); ++j)

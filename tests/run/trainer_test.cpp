@@ -70,9 +70,8 @@ TEST(Trainer, AParameterGroupWithoutItsOwnRateTakesTheTrainers) {
   auto stream = testing::tiny_forecasting_stream(1, 16);
   auto model = testing::tiny_mlp();
   ScalarGroupStrategy strategy(/*coefficient=*/2.0, /*learning_rate=*/0, false);
-  Trainer trainer(
-      *model, strategy,
-      TrainOptions().epochs(1).batch_size(16).optimizer("sgd").learning_rate(0.125), 0);
+  Trainer trainer(*model, strategy,
+                  TrainOptions().epochs(1).batch_size(16).optimizer("sgd").learning_rate(0.125), 0);
   trainer.train(stream.experiences[0]);
   EXPECT_NEAR(strategy.weight(), 1.0 - 0.125 * 2.0, 1e-6);
 }
@@ -112,16 +111,17 @@ TEST(Trainer, ParameterGroupStateTravelsInTheCheckpointAndRestartsWhenAsked) {
 
 TEST(Trainer, DeviceNamesAreCheckedInOneLine) {
   EXPECT_EQ(parse_device("cpu", "train.device"), torch::Device(torch::kCPU));
-  EXPECT_NE(testing::input_error_of([] { parse_device("gpu", "run.yaml: field 'train.device'"); })
-                .find("run.yaml: field 'train.device': expected cpu, cuda or cuda:N, got 'gpu'"),
+  EXPECT_NE(testing::input_error_of([] {
+              parse_device("gpu", "run.yaml: field 'train.device'");
+            }).find("run.yaml: field 'train.device': expected cpu, cuda or cuda:N, got 'gpu'"),
             std::string::npos);
   if (!torch::cuda::is_available()) {
     std::string message = testing::input_error_of([] { parse_device("cuda", "train.device"); });
     EXPECT_NE(message.find("sees no CUDA device"), std::string::npos) << message;
   } else {
-    EXPECT_NE(testing::input_error_of([] { parse_device("cuda:x", "train.device"); })
-                  .find("cuda:N"),
-              std::string::npos);
+    EXPECT_NE(
+        testing::input_error_of([] { parse_device("cuda:x", "train.device"); }).find("cuda:N"),
+        std::string::npos);
   }
 }
 

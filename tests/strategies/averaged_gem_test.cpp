@@ -25,7 +25,8 @@ TEST(AveragedGem, ProjectionRemovesTheConflictingComponent) {
     EXPECT_NEAR(projected.dot(reference).item<double>(), 0.0, 1e-10);
     // ...and is the closest such vector: the change is along the reference only.
     auto change = gradient - projected;
-    EXPECT_NEAR(torch::abs(torch::cosine_similarity(change, reference, 0)).item<double>(), 1.0, 1e-9);
+    EXPECT_NEAR(torch::abs(torch::cosine_similarity(change, reference, 0)).item<double>(), 1.0,
+                1e-9);
   }
   EXPECT_GT(conflicts, 50);
 }
@@ -36,7 +37,8 @@ TEST(AveragedGem, TrainingStepUsesProjectedGradient) {
   FlatParameters parameters(*model);
   auto generator = at::make_generator<at::CPUGeneratorImpl>(0);
   TrainingContext context{*model, parameters, generator, 0, 32};
-  AveragedGemStrategy strategy(AveragedGemOptions().memory(ReplayMemoryOptions().capacity(32)).replay_batch_size(32));
+  AveragedGemStrategy strategy(
+      AveragedGemOptions().memory(ReplayMemoryOptions().capacity(32)).replay_batch_size(32));
   strategy.after_step(context, stream.experiences[0].train);  // memory = all of experience 1
   const Batch& memory = stream.experiences[0].train;
   const Batch& batch = stream.experiences[1].train;

@@ -18,7 +18,8 @@ struct Fixture {
 
 TEST(ExperienceReplay, StepBatchIsNewRowsPlusMemoryRows) {
   Fixture f;
-  ExperienceReplayStrategy strategy(ExperienceReplayOptions().memory(ReplayMemoryOptions().capacity(10)));
+  ExperienceReplayStrategy strategy(
+      ExperienceReplayOptions().memory(ReplayMemoryOptions().capacity(10)));
   const Batch& batch = f.stream.experiences[1].train;
   EXPECT_EQ(strategy.before_step(f.context, batch).size(), 16);  // empty memory: unchanged
   strategy.after_step(f.context, f.stream.experiences[0].train);
@@ -57,10 +58,9 @@ TEST(DarkExperienceReplay, StepLossIsTheDefinition) {
   strategy.after_forward(f.context, step, outputs);
   auto loss = strategy.step_loss(f.context, step, outputs);
   auto now = f.model->forward(old_rows).at("prediction");
-  auto expected =
-      torch::mse_loss(f.model->forward(batch).at("prediction"), batch.at("y")) +
-      0.3 * torch::mse_loss(now, stored_outputs.at("prediction").detach()) +
-      0.7 * torch::mse_loss(now, old_rows.at("y"));
+  auto expected = torch::mse_loss(f.model->forward(batch).at("prediction"), batch.at("y")) +
+                  0.3 * torch::mse_loss(now, stored_outputs.at("prediction").detach()) +
+                  0.7 * torch::mse_loss(now, old_rows.at("y"));
   EXPECT_NEAR(loss.item<double>(), expected.item<double>(), 1e-5);
   // Only the new rows enter the memory, with their own outputs.
   strategy.after_step(f.context, batch);
@@ -85,7 +85,8 @@ TEST(LearningWithoutForgetting, DistilsThePreviousModelsOutputs) {
   }
   step = strategy.before_step(f.context, batch);
   EXPECT_TRUE(torch::equal(step.at("teacher_prediction"), previous_prediction));
-  auto expected = 2.0 * torch::mse_loss(f.model->forward(batch).at("prediction"), previous_prediction);
+  auto expected =
+      2.0 * torch::mse_loss(f.model->forward(batch).at("prediction"), previous_prediction);
   EXPECT_NEAR(strategy.extra_loss(f.context, step, f.model->forward(step)).item<double>(),
               expected.item<double>(), 1e-6);
   // The teacher's forward pass leaves the current parameters as they were.

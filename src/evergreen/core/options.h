@@ -111,11 +111,11 @@ T Options::get(const std::string& key, const T& default_value, const std::string
     YAML::Emitter emitter;
     emitter << YAML::Flow << value;
     throw InputError(where(key) + ": cannot read '" + emitter.c_str() + "' as the expected " +
-                     (std::is_same_v<T, bool>                ? "boolean"
-                      : std::is_integral_v<T>                ? "integer"
-                      : std::is_floating_point_v<T>          ? "number"
-                      : std::is_same_v<T, std::string>       ? "string"
-                                                             : "list"));
+                     (std::is_same_v<T, bool>          ? "boolean"
+                      : std::is_integral_v<T>          ? "integer"
+                      : std::is_floating_point_v<T>    ? "number"
+                      : std::is_same_v<T, std::string> ? "string"
+                                                       : "list"));
   }
 }
 

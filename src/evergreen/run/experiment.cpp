@@ -23,7 +23,8 @@
 namespace evergreen {
 namespace {
 
-constexpr const char* kDefaultExperimentYaml = R"(# The default experiment: continual workload forecasting on a synthetic stream with
+constexpr const char* kDefaultExperimentYaml =
+    R"(# The default experiment: continual workload forecasting on a synthetic stream with
 # daily and weekly seasonality, trend, noise and abnormal events (needs no data files).
 experiment: workload-default
 seed: 0
@@ -80,15 +81,14 @@ YAML::Node strategy_entries(YAML::Node config, const std::string& file) {
       entry["name"] = entries[i].as<std::string>();
       entries[i] = entry;
     }
-    EVERGREEN_CHECK_INPUT(entries[i].IsMap(), "{}:{}: strategies[{}] must be a name or a map",
-                          file, entries[i].Mark().line + 1, i);
+    EVERGREEN_CHECK_INPUT(entries[i].IsMap(), "{}:{}: strategies[{}] must be a name or a map", file,
+                          entries[i].Mark().line + 1, i);
   }
   return entries;
 }
 
 Options strategy_options(const ExperimentPlan& plan, size_t index) {
-  return Options(plan.config["strategies"][index], fmt::format("strategies[{}]", index),
-                 plan.file);
+  return Options(plan.config["strategies"][index], fmt::format("strategies[{}]", index), plan.file);
 }
 
 std::unique_ptr<Strategy> build_strategy(Options& options, std::string* label) {
@@ -167,9 +167,8 @@ void read_checkpoint(const std::string& file, Trainer& trainer, RunRecord& recor
     record = RunRecord::from_json(nlohmann::json::parse(record_json.toStringRef()));
     meter.restore(nlohmann::json::parse(green_json.toStringRef()));
   } catch (const c10::Error& error) {
-    throw InputError(fmt::format(
-        "{}: not a checkpoint of this configuration ({})", file,
-        std::string(error.what_without_backtrace()).substr(0, 160)));
+    throw InputError(fmt::format("{}: not a checkpoint of this configuration ({})", file,
+                                 std::string(error.what_without_backtrace()).substr(0, 160)));
   } catch (const InputError& error) {
     throw InputError(fmt::format("{}: {}", file, error.what()));
   } catch (const nlohmann::json::exception& error) {
@@ -221,8 +220,7 @@ ExperimentPlan plan_experiment(YAML::Node config, const std::string& file, Strea
 
   auto build_stream = [&](YAML::Node* node) {
     Options stream_options(*node, "stream", plan.file);
-    auto stream_name =
-        stream_options.get<std::string>("name", "synthetic_workload", "stream name");
+    auto stream_name = stream_options.get<std::string>("name", "synthetic_workload", "stream name");
     Stream stream =
         stream_registry().find(stream_name, stream_options.where("name")).make(stream_options);
     stream_options.check_all_read();
@@ -331,8 +329,8 @@ StrategyOutcome run_strategy(const ExperimentPlan& plan, size_t strategy_index,
   } else {
     {
       auto evaluating = meter.measure("eval");
-      record.initial = evaluate_all(*model, *strategy, plan.stream, trainer.device(), 0, record,
-                                     &eval_rows);
+      record.initial =
+          evaluate_all(*model, *strategy, plan.stream, trainer.device(), 0, record, &eval_rows);
     }
     meter.add_flops("eval", rows_times_macs(eval_rows, macs_per_row));
   }
@@ -345,15 +343,15 @@ StrategyOutcome run_strategy(const ExperimentPlan& plan, size_t strategy_index,
     {
       auto training = meter.measure("train");  // stops even when training throws
       rows = trainer.train(experience, [&](int64_t epoch, int64_t epochs, double loss) {
-      ProgressEvent event;
-      event.label = outcome.label;
-      event.experience_name = experience.name;
-      event.experience = i + 1;
-      event.experiences = total;
-      event.epoch = epoch;
-      event.epochs = epochs;
-      event.loss = loss;
-      progress(event);
+        ProgressEvent event;
+        event.label = outcome.label;
+        event.experience_name = experience.name;
+        event.experience = i + 1;
+        event.experiences = total;
+        event.epoch = epoch;
+        event.epochs = epochs;
+        event.loss = loss;
+        progress(event);
       });
     }
     meter.add_flops("train", training_macs(rows_times_macs(rows.training, macs_per_row)) +
@@ -361,9 +359,8 @@ StrategyOutcome run_strategy(const ExperimentPlan& plan, size_t strategy_index,
     eval_rows = 0;
     {
       auto evaluating = meter.measure("eval");
-      record.matrix.push_back(
-          evaluate_all(*model, *strategy, plan.stream, trainer.device(), i + 1, record,
-                       &eval_rows));
+      record.matrix.push_back(evaluate_all(*model, *strategy, plan.stream, trainer.device(), i + 1,
+                                           record, &eval_rows));
     }
     meter.add_flops("eval", rows_times_macs(eval_rows, macs_per_row));
     write_checkpoint(checkpoint, trainer, record, meter);
@@ -375,8 +372,8 @@ StrategyOutcome run_strategy(const ExperimentPlan& plan, size_t strategy_index,
   if (!outcome.completed) return outcome;
 
   const MainMetric metric = model->main_metric();
-  ContinualSummary continual = summarize_matrix(record.matrix, record.initial,
-                                                metric.higher_is_better);
+  ContinualSummary continual =
+      summarize_matrix(record.matrix, record.initial, metric.higher_is_better);
   std::map<std::string, double> final_metrics;
   for (const auto& evaluation : record.evaluations) {
     if (evaluation.at("after_experience") != total) continue;

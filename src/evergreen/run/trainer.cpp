@@ -12,11 +12,11 @@ TrainOptions read_train_options(Options& options) {
   auto epochs = options.get<int64_t>("epochs", 20, "passes over each experience's training data");
   auto batch_size = options.get<int64_t>("batch_size", 32, "rows per step");
   auto learning_rate = options.get<double>("learning_rate", 1e-3, "the optimiser's learning rate");
-  auto optimizer = options.get_choice("optimizer", "adam", {"adam", "adamw", "sgd"},
-                                      "the update rule");
+  auto optimizer =
+      options.get_choice("optimizer", "adam", {"adam", "adamw", "sgd"}, "the update rule");
   auto momentum = options.get<double>("momentum", 0.0, "SGD momentum");
-  auto weight_decay = options.get<double>("weight_decay", 0.0,
-                                          "L2 penalty (adam, sgd) or decoupled decay (adamw)");
+  auto weight_decay =
+      options.get<double>("weight_decay", 0.0, "L2 penalty (adam, sgd) or decoupled decay (adamw)");
   auto device = options.get<std::string>("device", "cpu", "cpu, cuda or cuda:N");
   parse_device(device, options.where("device"));
   EVERGREEN_CHECK_INPUT(momentum >= 0 && momentum < 1, "{}: must be in [0, 1), got {}",
@@ -43,8 +43,8 @@ TrainOptions read_train_options(Options& options) {
 
 torch::Device parse_device(const std::string& name, const std::string& field) {
   const bool cuda = name == "cuda" || name.rfind("cuda:", 0) == 0;
-  EVERGREEN_CHECK_INPUT(name == "cpu" || cuda, "{}: expected cpu, cuda or cuda:N, got '{}'",
-                        field, name);
+  EVERGREEN_CHECK_INPUT(name == "cpu" || cuda, "{}: expected cpu, cuda or cuda:N, got '{}'", field,
+                        name);
   if (!cuda) return torch::Device(torch::kCPU);
   EVERGREEN_CHECK_INPUT(torch::cuda::is_available(),
                         "{}: '{}' asked for, but this LibTorch sees no CUDA device (a CPU-only "
@@ -85,11 +85,11 @@ std::unique_ptr<FlatOptimizer> make_flat_optimizer(FlatParameters& parameters,
                                                      .weight_decay(options.weight_decay()));
   EVERGREEN_ASSERT(options.optimizer() == "adam" || options.optimizer() == "adamw",
                    "unknown optimizer '{}'", options.optimizer());
-  return std::make_unique<FlatAdam>(
-      parameters, FlatAdamOptions()
-                      .learning_rate(learning_rate)
-                      .weight_decay(options.weight_decay())
-                      .decoupled_weight_decay(options.optimizer() == "adamw"));
+  return std::make_unique<FlatAdam>(parameters,
+                                    FlatAdamOptions()
+                                        .learning_rate(learning_rate)
+                                        .weight_decay(options.weight_decay())
+                                        .decoupled_weight_decay(options.optimizer() == "adamw"));
 }
 
 Trainer::Trainer(Model& model, Strategy& strategy, const TrainOptions& options, uint64_t seed)
@@ -226,7 +226,8 @@ void Trainer::load(torch::serialize::InputArchive& archive) {
   // The strategy rebuilt its parameters from the archive; their optimiser state follows.
   groups_.clear();
   adopt_parameter_groups();
-  for (GroupOptimizer& entry : groups_) entry.optimizer->load(archive, group_prefix(entry.group.name));
+  for (GroupOptimizer& entry : groups_)
+    entry.optimizer->load(archive, group_prefix(entry.group.name));
   archive.read("generator_state", state);
   generator_.set_state(state);
   archive.read("experiences_trained", trained);

@@ -21,8 +21,8 @@ void AveragedGemStrategy::after_backward(TrainingContext& context) {
   auto& gradients = context.parameters.gradients();
   step_gradient_ = gradients.clone();
   context.parameters.zero_gradients();
-  Batch rows = buffer_.sample(replay_batch_size(options_.replay_batch_size(), context),
-                              context.generator);
+  Batch rows =
+      buffer_.sample(replay_batch_size(options_.replay_batch_size(), context), context.generator);
   context.model.loss(rows, context.model.forward(rows)).backward();
   context.extra_training_rows += rows.size();
   torch::NoGradGuard no_grad;

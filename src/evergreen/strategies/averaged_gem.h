@@ -12,7 +12,7 @@
 namespace evergreen {
 
 struct AveragedGemOptions {
-  TORCH_ARG(ReplayMemoryOptions, memory);  ///< size and selection rule (replay_memory.h)
+  TORCH_ARG(ReplayMemoryOptions, memory);     ///< size and selection rule (replay_memory.h)
   TORCH_ARG(int64_t, replay_batch_size) = 0;  ///< 0: the training batch size
 };
 

@@ -28,8 +28,7 @@ void DarkExperienceReplayStrategy::after_forward(TrainingContext& context, const
   step_outputs_ = outputs.at("prediction").detach();
 }
 
-torch::Tensor DarkExperienceReplayStrategy::step_loss(TrainingContext& context,
-                                                      const Batch& batch,
+torch::Tensor DarkExperienceReplayStrategy::step_loss(TrainingContext& context, const Batch& batch,
                                                       const Batch& outputs) {
   if (draw_rows_ == 0) return {};
   const int64_t logits_end = draws_begin_ + draw_rows_, labels_end = logits_end + draw_rows_;
@@ -53,7 +52,8 @@ void DarkExperienceReplayStrategy::after_step(TrainingContext& context, const Ba
   buffer_.add(rows, context.generator);
 }
 
-void DarkExperienceReplayStrategy::after_experience(TrainingContext& context, const Experience& experience) {
+void DarkExperienceReplayStrategy::after_experience(TrainingContext& context,
+                                                    const Experience& experience) {
   buffer_.end_experience(context);
 }
 

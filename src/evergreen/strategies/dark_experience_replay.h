@@ -11,7 +11,7 @@
 namespace evergreen {
 
 struct DarkExperienceReplayOptions {
-  TORCH_ARG(ReplayMemoryOptions, memory);  ///< size and selection rule (replay_memory.h)
+  TORCH_ARG(ReplayMemoryOptions, memory);     ///< size and selection rule (replay_memory.h)
   TORCH_ARG(int64_t, replay_batch_size) = 0;  ///< 0: the training batch size
   TORCH_ARG(double, alpha) = 0.3;             ///< weight of the output-matching (logit) term
   TORCH_ARG(double, beta) = 0.5;              ///< weight of the replayed task loss

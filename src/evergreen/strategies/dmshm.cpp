@@ -60,8 +60,8 @@ DmshmStrategy::DmshmStrategy(const DmshmOptions& options) : options_(options) {
   EVERGREEN_ASSERT((options.memory_size() > 0 || options.memory_fraction() > 0) &&
                        options.memory_size() >= 0 && options.memory_fraction() >= 0 &&
                        options.memory_fraction() <= 1,
-                   "dmshm: memory_size {}, memory_fraction {}",
-                   options.memory_size(), options.memory_fraction());
+                   "dmshm: memory_size {}, memory_fraction {}", options.memory_size(),
+                   options.memory_fraction());
   EVERGREEN_ASSERT(options.density_space() == "hint" || options.density_space() == "window",
                    "dmshm: density_space '{}'", options.density_space());
 }
@@ -106,15 +106,16 @@ void DmshmStrategy::before_experience(TrainingContext& context, const Experience
 Batch DmshmStrategy::before_step(TrainingContext& context, const Batch& batch) {
   replay_rows_ = 0;
   if (memory_.size() == 0) return batch;
-  int64_t count = std::min(memory_.size(),
-                           replay_batch_size(options_.replay_batch_size(), context));
+  int64_t count =
+      std::min(memory_.size(), replay_batch_size(options_.replay_batch_size(), context));
   Batch replay = memory_.rows(
       torch::randperm(memory_.size(), context.generator, torch::kLong).slice(0, 0, count));
   replay_rows_ = count;
   Batch step = Batch::cat({batch, replay});
   if (options_.hint_weight() != 0 && previous_values_.defined()) {
     // The teacher's hints, computed before the step's forward pass (see LwF).
-    Batch teacher = forward_with_values(context.model, context.parameters, previous_values_, replay);
+    Batch teacher =
+        forward_with_values(context.model, context.parameters, previous_values_, replay);
     context.extra_inference_rows += count;
     // Pad to the step's rows so the batch stays rectangular; only the replayed rows are used.
     auto hints = teacher.at("hint");
@@ -153,17 +154,18 @@ void DmshmStrategy::after_experience(TrainingContext& context, const Experience&
     old_rows.slice(0, 0, old_memory.size()).fill_(true);
     auto embedding = embed(context, candidates);
     if (options_.density_space() == "hint") context.extra_inference_rows += candidates.size();
-    auto log_weights = dmshm_log_weights(embedding, old_rows, options_.density_weight(),
-                                         options_.shift_weight());
-    memory_ = candidates.rows(weighted_sample_without_replacement(log_weights, keep,
-                                                                  context.generator));
+    auto log_weights =
+        dmshm_log_weights(embedding, old_rows, options_.density_weight(), options_.shift_weight());
+    memory_ =
+        candidates.rows(weighted_sample_without_replacement(log_weights, keep, context.generator));
   }
   previous_values_ = context.parameters.values().detach().clone();
 }
 
 MemoryUsage DmshmStrategy::memory() const {
   int64_t bytes = memory_.bytes();
-  if (previous_values_.defined()) bytes += previous_values_.numel() * previous_values_.element_size();
+  if (previous_values_.defined())
+    bytes += previous_values_.numel() * previous_values_.element_size();
   return {memory_.size(), bytes};
 }
 

@@ -20,12 +20,12 @@
 namespace evergreen {
 
 struct DmshmOptions {
-  TORCH_ARG(int64_t, memory_size) = 200;       ///< rows; 0: use memory_fraction
-  TORCH_ARG(double, memory_fraction) = 0.0;    ///< of the training rows seen so far (if > 0)
-  TORCH_ARG(int64_t, replay_batch_size) = 0;   ///< 0: the training batch size
-  TORCH_ARG(double, density_weight) = 1.0;     ///< 0: shift-only ablation
-  TORCH_ARG(double, shift_weight) = 1.0;       ///< 0: density-only ablation
-  TORCH_ARG(double, hint_weight) = 1.0;        ///< 0: no-hint ablation
+  TORCH_ARG(int64_t, memory_size) = 200;           ///< rows; 0: use memory_fraction
+  TORCH_ARG(double, memory_fraction) = 0.0;        ///< of the training rows seen so far (if > 0)
+  TORCH_ARG(int64_t, replay_batch_size) = 0;       ///< 0: the training batch size
+  TORCH_ARG(double, density_weight) = 1.0;         ///< 0: shift-only ablation
+  TORCH_ARG(double, shift_weight) = 1.0;           ///< 0: density-only ablation
+  TORCH_ARG(double, hint_weight) = 1.0;            ///< 0: no-hint ablation
   TORCH_ARG(std::string, density_space) = "hint";  ///< "hint" or "window" (x and y, standardised)
 };
 
@@ -67,7 +67,7 @@ class DmshmStrategy : public Strategy {
   torch::Tensor regressor_weight_;
   torch::Tensor regressor_bias_;
   FlatParameters regressor_parameters_;  // updated by the trainer's optimiser (a parameter group)
-  int64_t replay_rows_ = 0;  // memory rows appended to the current step's batch
+  int64_t replay_rows_ = 0;              // memory rows appended to the current step's batch
 };
 
 /// Reads memory_size, memory_fraction, replay_batch_size, density_weight, shift_weight,

@@ -22,7 +22,8 @@ void ExperienceReplayStrategy::after_step(TrainingContext& context, const Batch&
   buffer_.add(batch, context.generator);
 }
 
-void ExperienceReplayStrategy::after_experience(TrainingContext& context, const Experience& experience) {
+void ExperienceReplayStrategy::after_experience(TrainingContext& context,
+                                                const Experience& experience) {
   buffer_.end_experience(context);
 }
 

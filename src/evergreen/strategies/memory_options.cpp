@@ -21,10 +21,10 @@ int64_t read_replay_batch_size(Options& options, const char* help) {
 ReplayMemoryOptions read_replay_memory_options(Options& options) {
   ReplayMemoryOptions defaults;
   const int64_t capacity = read_memory_size(options);
-  const auto name = options.get_choice(
-      "selection", to_string(defaults.selection()),
-      {"reservoir", "class_balanced", "density_shift"},
-      "the rule that picks the rows kept (density_shift: DMSHM's)");
+  const auto name =
+      options.get_choice("selection", to_string(defaults.selection()),
+                         {"reservoir", "class_balanced", "density_shift"},
+                         "the rule that picks the rows kept (density_shift: DMSHM's)");
   MemorySelection selection = MemorySelection::kReservoir;
   for (auto candidate : {MemorySelection::kClassBalanced, MemorySelection::kDensityShift})
     if (name == to_string(candidate)) selection = candidate;

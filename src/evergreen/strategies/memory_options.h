@@ -14,8 +14,7 @@ constexpr const char* kReplayBatchSizeHelp = "rows replayed per step (0: the tra
 
 /// Reads `memory_size` (default 200); InputError below `minimum`. `help` names what the memory
 /// holds when a strategy's memory is not plain rows (e.g. exemplars shared by the classes).
-int64_t read_memory_size(Options& options, int64_t minimum = 1,
-                         const char* help = kMemorySizeHelp);
+int64_t read_memory_size(Options& options, int64_t minimum = 1, const char* help = kMemorySizeHelp);
 
 /// Reads `replay_batch_size` (default 0: as large as the training batch); InputError below 0.
 int64_t read_replay_batch_size(Options& options, const char* help = kReplayBatchSizeHelp);

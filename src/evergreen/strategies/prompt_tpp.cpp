@@ -19,12 +19,11 @@ PromptAttachment& prompt_attachment_of(Model& model) {
 
 // make_prompt_tpp checks the options read from a config; this guards direct C++ construction.
 PromptTppStrategy::PromptTppStrategy(const PromptTppOptions& options) : options_(options) {
-  EVERGREEN_ASSERT(options.pool_size() >= 1 && options.prompt_length() >= 1 &&
-                       options.top_n() >= 1 && options.top_n() <= options.pool_size() &&
-                       options.query_events() >= 2,
-                   "prompttpp: pool_size {}, prompt_length {}, top_n {}, query_events {}",
-                   options.pool_size(), options.prompt_length(), options.top_n(),
-                   options.query_events());
+  EVERGREEN_ASSERT(
+      options.pool_size() >= 1 && options.prompt_length() >= 1 && options.top_n() >= 1 &&
+          options.top_n() <= options.pool_size() && options.query_events() >= 2,
+      "prompttpp: pool_size {}, prompt_length {}, top_n {}, query_events {}", options.pool_size(),
+      options.prompt_length(), options.top_n(), options.query_events());
 }
 
 void PromptTppStrategy::create_pool(int64_t layers, int64_t input_size,
@@ -65,34 +64,33 @@ void PromptTppStrategy::select_prompts(PromptAttachment& model, const Batch& bat
   history_mask.slice(1, window).zero_();
   Batch history = batch;
   history.set("mask", history_mask);
-  auto counts = history_mask.sum(1);                                            // [N]
+  auto counts = history_mask.sum(1);  // [N]
   auto last_index = (counts - 1).clamp_min(0).to(torch::kLong).unsqueeze(1);
   auto span = times.gather(1, last_index).squeeze(1) - times.select(1, 0);
-  auto mean_gap = span / (counts - 1).clamp_min(1);                              // [N]
-  auto temporal = model.time_embedding(mean_gap);                                // [N, T]
+  auto mean_gap = span / (counts - 1).clamp_min(1);  // [N]
+  auto temporal = model.time_embedding(mean_gap);    // [N, T]
 
   model.clear_prefix();
   key_pull_term_ = torch::zeros({}, times.options());
   for (size_t layer = 0; layer < keys_.size(); ++layer) {
     auto query = model.layer_input_mean(history, static_cast<int64_t>(layer));  // [N, T + H]
     auto similarity = torch::cosine_similarity(query.unsqueeze(1), keys_[layer].unsqueeze(0),
-                                               2);                                // [N, M]
+                                               2);  // [N, M]
     auto chosen = std::get<1>(torch::topk(similarity.detach(), options_.top_n(), 1));
     key_pull_term_ = key_pull_term_ + similarity.gather(1, chosen).sum(1).mean();
     // Selected prompts [N, top_n * length, T + H]; their time part carries the temporal prompt.
-    auto selected = prompts_[layer].index_select(0, chosen.reshape(-1))
+    auto selected = prompts_[layer]
+                        .index_select(0, chosen.reshape(-1))
                         .view({rows, options_.top_n() * options_.prompt_length(), -1});
     const int64_t time_size = temporal.size(1);
     auto with_time = torch::cat(
-        {selected.slice(2, 0, time_size) + temporal.unsqueeze(1), selected.slice(2, time_size)},
-        2);
+        {selected.slice(2, 0, time_size) + temporal.unsqueeze(1), selected.slice(2, time_size)}, 2);
     auto [keys, values] = model.project_key_value(static_cast<int64_t>(layer), with_time);
     model.set_prefix(static_cast<int64_t>(layer), keys, values);
   }
 }
 
-void PromptTppStrategy::before_experience(TrainingContext& context,
-                                          const Experience& experience) {
+void PromptTppStrategy::before_experience(TrainingContext& context, const Experience& experience) {
   attach(prompt_attachment_of(context.model), context.generator);
 }
 
@@ -152,10 +150,10 @@ std::unique_ptr<Strategy> make_prompt_tpp(Options& options) {
   auto key_pull = options.get<double>("key_pull", 0.1, "weight of the key-pull term");
   auto query_events = options.get<int64_t>(
       "query_events", 8, "first events of a sequence that the retrieval query reads");
-  auto learning_rate = options.get<double>(
-      "prompt_learning_rate", 0.0, "learning rate of the pool (0: the trainer's)");
-  auto train_backbone = options.get<bool>("train_backbone", true,
-                                          "also train AttNHP (false: prompts and keys only)");
+  auto learning_rate = options.get<double>("prompt_learning_rate", 0.0,
+                                           "learning rate of the pool (0: the trainer's)");
+  auto train_backbone =
+      options.get<bool>("train_backbone", true, "also train AttNHP (false: prompts and keys only)");
   EVERGREEN_CHECK_INPUT(pool_size >= 1, "{}: must be >= 1", options.where("pool_size"));
   EVERGREEN_CHECK_INPUT(prompt_length >= 1, "{}: must be >= 1", options.where("prompt_length"));
   EVERGREEN_CHECK_INPUT(top_n >= 1 && top_n <= pool_size, "{}: must be in [1, pool_size]",

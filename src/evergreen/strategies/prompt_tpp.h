@@ -62,10 +62,10 @@ class PromptTppStrategy : public Strategy {
 
   PromptTppOptions options_;
   std::shared_ptr<torch::nn::Module> pool_;
-  std::vector<torch::Tensor> keys_;      // per layer [pool_size, input_size]
-  std::vector<torch::Tensor> prompts_;   // per layer [pool_size, prompt_length, input_size]
-  FlatParameters pool_parameters_;  // updated by the trainer's optimiser (a parameter group)
-  torch::Tensor key_pull_term_;  // of the latest forward pass
+  std::vector<torch::Tensor> keys_;     // per layer [pool_size, input_size]
+  std::vector<torch::Tensor> prompts_;  // per layer [pool_size, prompt_length, input_size]
+  FlatParameters pool_parameters_;      // updated by the trainer's optimiser (a parameter group)
+  torch::Tensor key_pull_term_;         // of the latest forward pass
 };
 
 /// Reads pool_size, prompt_length, top_n, key_pull, query_events, prompt_learning_rate and

@@ -35,9 +35,12 @@ torch::Tensor embedding_of(TrainingContext& context, const Batch& rows) {
 
 std::string to_string(MemorySelection selection) {
   switch (selection) {
-    case MemorySelection::kReservoir: return "reservoir";
-    case MemorySelection::kClassBalanced: return "class_balanced";
-    case MemorySelection::kDensityShift: return "density_shift";
+    case MemorySelection::kReservoir:
+      return "reservoir";
+    case MemorySelection::kClassBalanced:
+      return "class_balanced";
+    case MemorySelection::kDensityShift:
+      return "density_shift";
   }
   return "?";
 }
@@ -66,8 +69,8 @@ void ReplayMemory::end_experience(TrainingContext& context) {
     old_rows.slice(0, 0, kept_.size()).fill_(true);
     auto log_weights = dmshm_log_weights(embedding_of(context, candidates), old_rows,
                                          options_.density_weight(), options_.shift_weight());
-    kept_ = candidates.rows(
-        weighted_sample_without_replacement(log_weights, keep, context.generator));
+    kept_ =
+        candidates.rows(weighted_sample_without_replacement(log_weights, keep, context.generator));
   }
   // Copies, so that the memory holds no view into the candidates' storage.
   Batch owned;
@@ -78,36 +81,48 @@ void ReplayMemory::end_experience(TrainingContext& context) {
 
 Batch ReplayMemory::sample(int64_t count, torch::Generator& generator) const {
   switch (options_.selection()) {
-    case MemorySelection::kReservoir: return reservoir_.sample(count, generator);
-    case MemorySelection::kClassBalanced: return uniform_rows(balanced_.contents(), count, generator);
-    case MemorySelection::kDensityShift: return uniform_rows(kept_, count, generator);
+    case MemorySelection::kReservoir:
+      return reservoir_.sample(count, generator);
+    case MemorySelection::kClassBalanced:
+      return uniform_rows(balanced_.contents(), count, generator);
+    case MemorySelection::kDensityShift:
+      return uniform_rows(kept_, count, generator);
   }
   return {};
 }
 
 int64_t ReplayMemory::size() const {
   switch (options_.selection()) {
-    case MemorySelection::kReservoir: return reservoir_.size();
-    case MemorySelection::kClassBalanced: return balanced_.size();
-    case MemorySelection::kDensityShift: return kept_.size();
+    case MemorySelection::kReservoir:
+      return reservoir_.size();
+    case MemorySelection::kClassBalanced:
+      return balanced_.size();
+    case MemorySelection::kDensityShift:
+      return kept_.size();
   }
   return 0;
 }
 
 int64_t ReplayMemory::bytes() const {
   switch (options_.selection()) {
-    case MemorySelection::kReservoir: return reservoir_.bytes();
-    case MemorySelection::kClassBalanced: return balanced_.bytes();
-    case MemorySelection::kDensityShift: return kept_.bytes() + reservoir_.bytes();
+    case MemorySelection::kReservoir:
+      return reservoir_.bytes();
+    case MemorySelection::kClassBalanced:
+      return balanced_.bytes();
+    case MemorySelection::kDensityShift:
+      return kept_.bytes() + reservoir_.bytes();
   }
   return 0;
 }
 
-void ReplayMemory::save(torch::serialize::OutputArchive& archive,
-                        const std::string& prefix) const {
+void ReplayMemory::save(torch::serialize::OutputArchive& archive, const std::string& prefix) const {
   switch (options_.selection()) {
-    case MemorySelection::kReservoir: reservoir_.save(archive, prefix); break;
-    case MemorySelection::kClassBalanced: balanced_.save(archive, prefix); break;
+    case MemorySelection::kReservoir:
+      reservoir_.save(archive, prefix);
+      break;
+    case MemorySelection::kClassBalanced:
+      balanced_.save(archive, prefix);
+      break;
     case MemorySelection::kDensityShift:
       // Checkpoints fall between experiences, when the candidates are empty.
       save_batch(archive, prefix + "_kept", kept_);
@@ -117,8 +132,12 @@ void ReplayMemory::save(torch::serialize::OutputArchive& archive,
 
 void ReplayMemory::load(torch::serialize::InputArchive& archive, const std::string& prefix) {
   switch (options_.selection()) {
-    case MemorySelection::kReservoir: reservoir_.load(archive, prefix); break;
-    case MemorySelection::kClassBalanced: balanced_.load(archive, prefix); break;
+    case MemorySelection::kReservoir:
+      reservoir_.load(archive, prefix);
+      break;
+    case MemorySelection::kClassBalanced:
+      balanced_.load(archive, prefix);
+      break;
     case MemorySelection::kDensityShift:
       kept_ = load_batch(archive, prefix + "_kept");
       reservoir_ = ReservoirBuffer(candidate_capacity(options_));

@@ -19,7 +19,7 @@ namespace evergreen {
 /// What a strategy may touch during training.
 struct TrainingContext {
   Model& model;
-  FlatParameters& parameters;  ///< the model's parameters and gradients as flat buffers
+  FlatParameters& parameters;   ///< the model's parameters and gradients as flat buffers
   torch::Generator& generator;  ///< the run's only random source after initialisation
   int64_t experience_index = 0;
   int64_t batch_size = 32;
@@ -64,8 +64,8 @@ struct MemoryUsage {
 
 /// Base of all continual-learning methods. The trainer calls, per experience:
 ///   before_experience; for each step: before_step -> forward -> after_forward -> step_loss
-///   (default: the model's loss) + extra_loss -> backward -> after_backward -> optimizer step (the model's parameters, then
-///   every parameter_groups() entry) -> after_step; then after_experience.
+///   (default: the model's loss) + extra_loss -> backward -> after_backward -> optimizer step (the
+///   model's parameters, then every parameter_groups() entry) -> after_step; then after_experience.
 class Strategy {
  public:
   virtual ~Strategy() = default;

@@ -58,9 +58,11 @@ HawkesParameters draw_regime(int64_t types, double branching, std::mt19937_64& r
 std::string describe(const HawkesParameters& parameters) {
   std::ostringstream text;
   text << "mu [" << fmt::format("{:.3f}", fmt::join(parameters.mu, ", ")) << "], alpha [";
-  for (const auto& row : parameters.alpha) text << "[" << fmt::format("{:.3f}", fmt::join(row, ", ")) << "]";
+  for (const auto& row : parameters.alpha)
+    text << "[" << fmt::format("{:.3f}", fmt::join(row, ", ")) << "]";
   text << "], beta [";
-  for (const auto& row : parameters.beta) text << "[" << fmt::format("{:.3f}", fmt::join(row, ", ")) << "]";
+  for (const auto& row : parameters.beta)
+    text << "[" << fmt::format("{:.3f}", fmt::join(row, ", ")) << "]";
   text << "]";
   return text.str();
 }
@@ -103,7 +105,8 @@ double hawkes_log_likelihood_easytpp(const HawkesParameters& parameters,
 Stream make_hawkes_regime_stream(Options& options) {
   auto types = options.get<int64_t>("types", 2, "event types (dimension of the process)");
   auto windows = options.get<int64_t>("windows", 4, "regimes, one experience each");
-  auto train_sequences = options.get<int64_t>("train_sequences", 32, "training sequences per window");
+  auto train_sequences =
+      options.get<int64_t>("train_sequences", 32, "training sequences per window");
   auto test_sequences = options.get<int64_t>("test_sequences", 16, "test sequences per window");
   auto horizon = options.get<double>("horizon", 50.0, "observation time per sequence");
   auto branching = options.get<double>("branching", 0.6, "spectral radius of the branching matrix");
@@ -176,8 +179,10 @@ Stream make_event_sequence_stream(Options& options) {
     data = read_easytpp_json(path);
   }
   const auto count = static_cast<int64_t>(data.sequences.size());
-  auto [train_begin, train_end] = parse_range(options, "train", fmt::format("0-{}", count * 3 / 4 - 1), count);
-  auto [test_begin, test_end] = parse_range(options, "test", fmt::format("{}-{}", count * 3 / 4, count - 1), count);
+  auto [train_begin, train_end] =
+      parse_range(options, "train", fmt::format("0-{}", count * 3 / 4 - 1), count);
+  auto [test_begin, test_end] =
+      parse_range(options, "test", fmt::format("{}-{}", count * 3 / 4, count - 1), count);
   std::vector<MarkedSequence> train(data.sequences.begin() + train_begin,
                                     data.sequences.begin() + train_end);
   std::vector<MarkedSequence> test(data.sequences.begin() + test_begin,
@@ -224,8 +229,8 @@ Stream make_event_window_stream(Options& options) {
     const auto& sequence = data.sequences[index];
     std::vector<MarkedSequence> parts(windows);
     for (size_t i = 0; i < sequence.times.size(); ++i) {
-      auto w = std::min<int64_t>(windows - 1,
-                                 static_cast<int64_t>((sequence.times[i] - start) / span));
+      auto w =
+          std::min<int64_t>(windows - 1, static_cast<int64_t>((sequence.times[i] - start) / span));
       auto& part = parts[w];
       if (static_cast<int64_t>(part.times.size()) >= max_events) continue;
       part.times.push_back((sequence.times[i] - (start + span * static_cast<double>(w))) / unit);

@@ -5,10 +5,9 @@
 namespace evergreen {
 
 int64_t event_types(const Stream& stream, const std::string& model) {
-  EVERGREEN_CHECK_INPUT(stream.spec.kind == StreamKind::kEventSequences &&
-                            stream.spec.num_event_types >= 1,
-                        "model '{}' needs an event stream (batches with times, types, mask)",
-                        model);
+  EVERGREEN_CHECK_INPUT(
+      stream.spec.kind == StreamKind::kEventSequences && stream.spec.num_event_types >= 1,
+      "model '{}' needs an event stream (batches with times, types, mask)", model);
   return stream.spec.num_event_types;
 }
 
