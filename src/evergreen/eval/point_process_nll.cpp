@@ -37,6 +37,13 @@ NllPerEvent model_nll_per_event_with_points(
                      "the evaluation model has {} parameter tensors, the trained one {}",
                      target.size(), source.size());
     for (size_t i = 0; i < source.size(); ++i) target[i].copy_(source[i]);
+    // Buffers too: a point process keeps its learned time scale in one.
+    auto source_buffers = trained.buffers();
+    auto target_buffers = evaluator->buffers();
+    EVERGREEN_ASSERT(source_buffers.size() == target_buffers.size(),
+                     "the evaluation model has {} buffers, the trained one {}",
+                     target_buffers.size(), source_buffers.size());
+    for (size_t i = 0; i < source_buffers.size(); ++i) target_buffers[i].copy_(source_buffers[i]);
   }
   return model_nll_per_event(*evaluator, batch, block);
 }

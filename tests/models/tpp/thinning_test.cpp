@@ -145,7 +145,8 @@ NeuralHawkesStates states_at(const NeuralHawkesStates& states, int64_t position)
 // after event i - 1 at offset t_i - t_{i-1} rebuilds the log-likelihood with the same rule.
 TEST(NeuralHawkesThinning, EventStatesReproduceTheLikelihood) {
   torch::manual_seed(21);
-  NeuralHawkes model(NeuralHawkesOptions(3).hidden_size(5).integral_points(20));
+  NeuralHawkes model(
+      NeuralHawkesOptions(3).hidden_size(5).integral_points(20).integral_rule("trapezoid"));
   model->to(torch::kDouble);
   std::vector<double> times = {0.0, 0.6, 0.7, 2.1, 2.2, 3.9};
   std::vector<int64_t> types = {2, 0, 1, 1, 0, 2};
@@ -312,9 +313,7 @@ class ConstantRateProcess : public PointProcessModel, public IntensityFunction {
       : rates_(torch::tensor(rates, torch::kDouble)),
         declared_types_(declared_types),
         offered_(offered) {}
-  Batch forward(const Batch& batch) override { return {}; }
   int64_t forward_macs_per_row() const override { return 0; }
-  IntensityFunction* intensity_function() override { return offered_ ? this : nullptr; }
   int64_t num_event_types() const override { return declared_types_; }
   HistoryIntensityFunction intensities_after(const Batch& batch) override {
     return [rates = rates_](const torch::Tensor& rows, const torch::Tensor& positions,
@@ -327,6 +326,10 @@ class ConstantRateProcess : public PointProcessModel, public IntensityFunction {
   torch::Tensor rates_;
   int64_t declared_types_;
   bool offered_;
+
+ protected:
+  Batch forward_model_time(const Batch& batch) override { return {}; }
+  IntensityFunction* model_time_intensity() override { return offered_ ? this : nullptr; }
 };
 
 std::vector<double> constant_rates() {

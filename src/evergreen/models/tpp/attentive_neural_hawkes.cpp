@@ -23,21 +23,6 @@ torch::Tensor merge_heads(const torch::Tensor& x) {
   return x.transpose(1, 2).reshape({x.size(0), x.size(2), x.size(1) * x.size(3)});
 }
 
-// Fractions of an interval at which the integral is evaluated, and their weights (summing to 1).
-std::pair<torch::Tensor, torch::Tensor> integral_rule(const std::string& rule, int64_t points,
-                                                      const torch::TensorOptions& options) {
-  torch::Tensor fractions, weights;
-  if (rule == "trapezoid") {
-    fractions = torch::linspace(0, 1, points, options);
-    weights = torch::full({points}, 1.0 / static_cast<double>(points - 1), options);
-    weights[0] = weights[points - 1] = 0.5 / static_cast<double>(points - 1);
-  } else {
-    fractions = (torch::arange(points, options) + 0.5) / static_cast<double>(points);
-    weights = torch::full({points}, 1.0 / static_cast<double>(points), options);
-  }
-  return {fractions, weights};
-}
-
 // The batch cut to its longest sequence (at least one position): padding sits at the end, so
 // the positions after it are padding in every row, and nothing reads them.
 Batch cut_to_longest(const Batch& batch) {
@@ -90,9 +75,8 @@ AttentiveNeuralHawkesImpl::AttentiveNeuralHawkesImpl(const AttentiveNeuralHawkes
   EVERGREEN_CHECK_INPUT(options.integral_points() >= 2, "attnhp: integral_points must be >= 2");
   EVERGREEN_CHECK_INPUT(options.block_scores() >= 1, "attnhp: block_scores must be >= 1, got {}",
                         options.block_scores());
-  EVERGREEN_CHECK_INPUT(options.integral_rule() == "trapezoid" || options.integral_rule() == "mean",
-                        "attnhp: integral_rule must be 'trapezoid' or 'mean', got '{}'",
-                        options.integral_rule());
+  rule_ = IntegralRule::make(options.integral_rule(), options.integral_points(),
+                             options.integral_resolution());
   const int64_t hidden = options.hidden_size(), time_size = options.time_embedding_size();
   // Row K is padding, row K + 1 the "query" token that starts the state of a time between events.
   type_embedding_ =
@@ -353,7 +337,7 @@ torch::Tensor AttentiveNeuralHawkesImpl::layer_input_mean(const Batch& batch, in
   return (inputs * mask).sum(1) / mask.sum(1).clamp_min(1);
 }
 
-Batch AttentiveNeuralHawkesImpl::forward(const Batch& full_batch) {
+Batch AttentiveNeuralHawkesImpl::forward_model_time(const Batch& full_batch) {
   if (prompt_provider_) prompt_provider_(*this, full_batch);
   EVERGREEN_CHECK_INPUT(full_batch.at("times").dim() == 2 && full_batch.at("times").size(1) >= 1,
                         "attnhp: sequences must hold at least one position");
@@ -365,16 +349,15 @@ Batch AttentiveNeuralHawkesImpl::forward(const Batch& full_batch) {
   const int64_t rows = times.size(0), length = times.size(1), hidden = options_.hidden_size();
   const int64_t num_types = options_.num_types(), points = options_.integral_points();
   const int64_t heads = options_.num_heads(), budget = options_.block_scores();
-  auto [fractions, weights] = integral_rule(options_.integral_rule(), points, times.options());
   int64_t first = 0;
   for (int64_t column : history.first_event_column) first = std::max(first, column);
 
   // Interval i ends at event i and starts at event i - 1 (at time 0 for i = 0, the first event's
   // interval); its G integral points and, last, the event time itself see events 0..i-1.
   auto starts = torch::cat({torch::zeros({rows, 1}, times.options()), times.slice(1, 0, -1)}, 1);
-  auto gaps = (times - starts).clamp_min(0);  // [N, L]
-  auto query_times =
-      torch::cat({starts.unsqueeze(2) + gaps.unsqueeze(2) * fractions, times.unsqueeze(2)}, 2);
+  auto gaps = (times - starts).clamp_min(0);         // [N, L]
+  auto [offsets, node_weights] = rule_.nodes(gaps);  // [N, L, G]
+  auto query_times = torch::cat({starts.unsqueeze(2) + offsets, times.unsqueeze(2)}, 2);
   auto types = batch.at("types").clamp(0, num_types - 1);
   std::vector<torch::Tensor> integrals, log_intensities;
   for (int64_t begin = 0, end = 0; begin < length; begin = end) {
@@ -410,8 +393,8 @@ Batch AttentiveNeuralHawkesImpl::forward(const Batch& full_batch) {
       auto lambdas = torch::softplus(intensity_->forward(states))
                          .view({count, intervals, points + 1, num_types});
       auto total = lambdas.slice(2, 0, points).sum(3);  // [N', I, G]
-      chunk_integrals.push_back(pick_rows(gaps.slice(1, begin, end), chunk_rows) *
-                                (total * weights).sum(2));
+      chunk_integrals.push_back(
+          (total * pick_rows(node_weights.slice(1, begin, end), chunk_rows)).sum(2));
       auto block_types = pick_rows(types.slice(1, begin, end), chunk_rows).unsqueeze(2);
       chunk_log_intensities.push_back(
           torch::log(lambdas.select(2, points).gather(2, block_types).squeeze(2)));
@@ -445,12 +428,12 @@ Batch AttentiveNeuralHawkesImpl::forward(const Batch& full_batch) {
     for (int64_t begin = 0; begin < tail_rows; begin += row_block) {
       auto block = tailed.slice(0, begin, begin + row_block);
       auto block_gap = tail_gap.index_select(0, block);
-      auto tail_times =
-          last.index_select(0, block).unsqueeze(1) + block_gap.unsqueeze(1) * fractions;
+      auto [tail_offsets, tail_weights] = rule_.nodes(block_gap);  // [B, G]
+      auto tail_times = last.index_select(0, block).unsqueeze(1) + tail_offsets;
       auto states =
           query_states(history, block, tail_times, lengths.index_select(0, block).unsqueeze(1));
       auto total = torch::softplus(intensity_->forward(states)).sum(2);  // [B, G]
-      tails.push_back(block_gap * (total * weights).sum(1));
+      tails.push_back((total * tail_weights).sum(1));
     }
     if (tail_rows > 0) {
       auto tail = torch::zeros({rows}, times.options()).index_copy(0, tailed, torch::cat(tails));
@@ -499,22 +482,25 @@ int64_t AttentiveNeuralHawkesImpl::forward_macs_per_row() const {
 
 std::shared_ptr<Model> make_attentive_neural_hawkes(Options& options, const Stream& stream) {
   auto types = event_types(stream, "attnhp");
-  auto [points, rule] = read_integral_options(options);
-  auto time_embedding = read_positive(options, "time_embedding_size", 16,
-                                      "sinusoidal time features (even)");
+  auto rule = read_integral_options(options);
+  auto time_embedding =
+      read_positive(options, "time_embedding_size", 16, "sinusoidal time features (even)");
   EVERGREEN_CHECK_INPUT(time_embedding % 2 == 0, "{}: must be even",
                         options.where("time_embedding_size"));
-  return std::make_shared<AttentiveNeuralHawkesImpl>(
+  auto model = std::make_shared<AttentiveNeuralHawkesImpl>(
       AttentiveNeuralHawkesOptions(types)
           .hidden_size(read_positive(options, "hidden_size", 32, "state size"))
           .time_embedding_size(time_embedding)
           .num_layers(read_positive(options, "layers", 2, "attention layers"))
           .num_heads(read_positive(options, "heads", 2, "attention heads"))
-          .integral_points(points)
-          .integral_rule(rule)
+          .integral_points(rule.points())
+          .integral_rule(rule.name())
+          .integral_resolution(rule.resolution())
           .block_scores(read_positive(options, "block_scores", int64_t{1} << 16,
                                       "attention scores per block (memory bound; results do "
                                       "not depend on it)")));
+  configure_point_process(options, *model);
+  return model;
 }
 
 }  // namespace evergreen

@@ -12,6 +12,7 @@
 
 #include "evergreen/core/options.h"
 #include "evergreen/models/prompt_attachment.h"
+#include "evergreen/models/tpp/integral_rule.h"
 #include "evergreen/models/tpp/intensity_function.h"
 #include "evergreen/models/tpp/point_process_model.h"
 
@@ -28,8 +29,11 @@ struct AttentiveNeuralHawkesOptions {
   TORCH_ARG(int64_t, num_heads) = 2;
   /// Points per inter-event interval for the integral of the total intensity.
   TORCH_ARG(int64_t, integral_points) = 20;
-  /// "trapezoid" (points at both ends of the interval) or "mean" (midpoints: dt x mean).
-  TORCH_ARG(std::string, integral_rule) = "trapezoid";
+  /// "log_gauss" (Gauss-Legendre nodes on a log scale of the time since the event; see
+  /// integral_rule.h), "trapezoid" (points at both ends) or "mean" (midpoints: dt x mean).
+  TORCH_ARG(std::string, integral_rule) = "log_gauss";
+  /// log_gauss: the shortest time after an event the nodes resolve, in the model's time units.
+  TORCH_ARG(double, integral_resolution) = 1e-3;
   /// Attention scores (sequences x heads x query rows x visible columns) computed in one block.
   /// Query rows run in blocks of whole inter-event intervals (of fewer sequences when one
   /// interval is too large) up to this size, each attending to the columns its rows may see:
@@ -110,7 +114,6 @@ class AttentiveNeuralHawkesImpl : public PointProcessModel,
  public:
   explicit AttentiveNeuralHawkesImpl(const AttentiveNeuralHawkesOptions& options);
 
-  Batch forward(const Batch& batch) override;
   int64_t forward_macs_per_row() const override;
   int64_t hint_size() const override { return options_.hidden_size(); }
   static constexpr ModelCapabilities kCapabilities{OutputKind::kSequenceLikelihood,
@@ -118,7 +121,6 @@ class AttentiveNeuralHawkesImpl : public PointProcessModel,
                                                    /*intensity=*/true};
   ModelCapabilities capabilities() const override { return kCapabilities; }
   PromptAttachment* prompt_attachment() override { return this; }
-  IntensityFunction* intensity_function() override { return this; }
 
   // PromptAttachment: every attention layer takes prefixes; a prompt row is a layer's input,
   // [time_embedding(t); x] (time_embedding_size + hidden_size).
@@ -176,6 +178,10 @@ class AttentiveNeuralHawkesImpl : public PointProcessModel,
 
   const AttentiveNeuralHawkesOptions& options() const { return options_; }
 
+ protected:
+  Batch forward_model_time(const Batch& batch) override;
+  IntensityFunction* model_time_intensity() override { return this; }
+
  private:
   // The events' keys, values and states for the first `layers` layers (no prompt provider).
   AttentiveNeuralHawkesHistory encode(const Batch& batch, int64_t layers);
@@ -202,6 +208,7 @@ class AttentiveNeuralHawkesImpl : public PointProcessModel,
   torch::Tensor frequencies_;                               // buffer [T / 2]
   std::vector<torch::Tensor> prefix_keys_, prefix_values_;  // per layer; undefined when unset
   PromptProvider prompt_provider_;
+  IntegralRule rule_;
 };
 TORCH_MODULE(AttentiveNeuralHawkes);
 

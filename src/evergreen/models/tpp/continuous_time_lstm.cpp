@@ -37,24 +37,6 @@ T log_softplus_slope(T x) {
   return x < T(-20) ? T(1) : sigmoid(x) / softplus(x);
 }
 
-// A point of an interval: where it lies (a fraction of the gap), its weight in the integral and
-// whether the intensity of the event that ends the interval is read there.
-struct IntervalPoint {
-  double fraction, weight;
-  bool at_event;
-};
-
-std::vector<IntervalPoint> interval_points(const std::vector<double>& fractions,
-                                           const std::vector<double>& weights) {
-  std::vector<IntervalPoint> points;
-  for (size_t p = 0; p < fractions.size(); ++p) points.push_back({fractions[p], weights[p], false});
-  if (!points.empty() && points.back().fraction == 1.0)
-    points.back().at_event = true;
-  else
-    points.push_back({1.0, 0.0, true});
-  return points;
-}
-
 template <typename T>
 struct Sizes {
   int64_t rows, length, hidden, types;
@@ -86,69 +68,79 @@ T dot(const T* a, const T* b, int64_t size) {
   return sum;
 }
 
-// Scratch space for one interval: e, tanh, h and dL/dh.
+// Scratch space for one interval: e, tanh, h and dL/dh, and the rule's nodes.
 template <typename T>
 struct IntervalScratch {
-  explicit IntervalScratch(int64_t hidden) : values(4 * hidden), hidden(hidden) {}
+  IntervalScratch(int64_t hidden, int64_t points)
+      : values(4 * hidden), offsets(points), weights(points), hidden(hidden) {}
   T* factor() { return values.data(); }
   T* squashed() { return values.data() + hidden; }
   T* out() { return values.data() + 2 * hidden; }
   T* grad_out() { return values.data() + 3 * hidden; }
-  std::vector<T> values;
+  std::vector<T> values, offsets, weights;
   int64_t hidden;
 };
+
+// The points of an interval of length `gap` at which the intensity is read: the rule's nodes,
+// then the event at the interval's end unless the rule's last node is already there. Calls
+// visit(offset, weight, event_here) for each.
+template <typename T, typename Visit>
+void for_each_point(const IntegralRule& rule, T gap, bool has_event, IntervalScratch<T>& scratch,
+                    Visit&& visit) {
+  rule.nodes(gap, scratch.offsets.data(), scratch.weights.data());
+  const auto count = static_cast<int64_t>(scratch.offsets.size());
+  const bool merged = rule.last_node_at_end();
+  for (int64_t p = 0; p < count; ++p)
+    visit(scratch.offsets[p], scratch.weights[p], has_event && merged && p == count - 1);
+  if (has_event && !merged) visit(gap, T(0), true);
+}
 
 // The interval of length `gap` after an event with `state`: log lambda_type at its end (0 when
 // type < 0) and the integral of the total intensity over it.
 template <typename T>
 std::pair<T, T> interval_forward(const T* state, T gap, int64_t type, const ReadOut<T>& read_out,
-                                 const Sizes<T>& sizes, const std::vector<IntervalPoint>& points,
+                                 const Sizes<T>& sizes, const IntegralRule& rule,
                                  IntervalScratch<T>& scratch) {
   T log_intensity = 0, integral = 0;
-  for (const auto& point : points) {
-    const bool event_here = point.at_event && type >= 0;
-    if (point.weight == 0 && !event_here) continue;
-    hidden_at(state, gap * T(point.fraction), sizes.hidden, scratch.factor(), scratch.squashed(),
-              scratch.out());
+  for_each_point(rule, gap, type >= 0, scratch, [&](T offset, T weight, bool event_here) {
+    if (weight == 0 && !event_here) return;
+    hidden_at(state, offset, sizes.hidden, scratch.factor(), scratch.squashed(), scratch.out());
     for (int64_t k = 0; k < sizes.types; ++k) {
       T z = read_out.bias[k] + dot(read_out.weight + k * sizes.hidden, scratch.out(), sizes.hidden);
-      if (point.weight != 0) integral += T(point.weight) * softplus(z);
+      if (weight != 0) integral += weight * softplus(z);
       if (event_here && k == type) log_intensity = log_softplus(z);
     }
-  }
-  return {log_intensity, gap * integral};
+  });
+  return {log_intensity, integral};
 }
 
 // Adds the gradient of event_scale * log lambda_type - integral_scale * integral (the two values
 // interval_forward returns) with respect to `state` ([4H], into grad_state) and the read-out.
 template <typename T>
 void interval_backward(const T* state, T gap, int64_t type, T event_scale, T integral_scale,
-                       const ReadOut<T>& read_out, const Sizes<T>& sizes,
-                       const std::vector<IntervalPoint>& points, T* grad_state, T* grad_weight,
-                       T* grad_bias, IntervalScratch<T>& scratch) {
+                       const ReadOut<T>& read_out, const Sizes<T>& sizes, const IntegralRule& rule,
+                       T* grad_state, T* grad_weight, T* grad_bias, IntervalScratch<T>& scratch) {
   const int64_t hidden = sizes.hidden;
   const T *cell = state, *target = state + hidden, *output = state + 3 * hidden;
   T *grad_cell = grad_state, *grad_target = grad_state + hidden,
     *grad_decay = grad_state + 2 * hidden, *grad_output = grad_state + 3 * hidden;
   T *factor = scratch.factor(), *squashed = scratch.squashed(), *out = scratch.out(),
     *grad_out = scratch.grad_out();
-  for (const auto& point : points) {
-    const bool event_here = point.at_event && type >= 0;
-    if (point.weight == 0 && !event_here) continue;
-    const T offset = gap * T(point.fraction);
+  for_each_point(rule, gap, type >= 0, scratch, [&](T offset, T weight, bool event_here) {
+    if (weight == 0 && !event_here) return;
     hidden_at(state, offset, hidden, factor, squashed, out);
     std::fill(grad_out, grad_out + hidden, T(0));
     for (int64_t k = 0; k < sizes.types; ++k) {
-      const T* weight = read_out.weight + k * hidden;
-      T z = read_out.bias[k] + dot(weight, out, hidden);
+      const T* row = read_out.weight + k * hidden;
+      T z = read_out.bias[k] + dot(row, out, hidden);
       T grad_z = 0;
-      if (point.weight != 0) grad_z -= integral_scale * gap * T(point.weight) * sigmoid(z);
+      if (weight != 0) grad_z -= integral_scale * weight * sigmoid(z);
       if (event_here && k == type) grad_z += event_scale * log_softplus_slope(z);
       if (grad_z == 0) continue;
       grad_bias[k] += grad_z;
       for (int64_t u = 0; u < hidden; ++u) {
         grad_weight[k * hidden + u] += grad_z * out[u];
-        grad_out[u] += grad_z * weight[u];
+        grad_out[u] += grad_z * row[u];
       }
     }
     for (int64_t u = 0; u < hidden; ++u) {
@@ -158,7 +150,7 @@ void interval_backward(const T* state, T gap, int64_t type, T event_scale, T int
       grad_target[u] += grad_decayed * (1 - factor[u]);
       grad_decay[u] -= grad_decayed * (cell[u] - target[u]) * factor[u] * offset;
     }
-  }
+  });
 }
 
 // What the recurrence keeps per event, [N, L, width] each: 12 H values, all the backward pass
@@ -351,9 +343,9 @@ Prepared prepare(const EventBatchView& events, const torch::TensorOptions& optio
   p.times = events.times.detach().to(options).contiguous();
   p.mask = events.mask.detach().to(options).contiguous();
   p.types = events.types.detach().clamp(0, num_types - 1).to(torch::kLong).contiguous();
-  EVERGREEN_CHECK_INPUT(p.times.dim() == 2 && p.types.sizes() == p.times.sizes() &&
-                            p.mask.sizes() == p.times.sizes(),
-                        "nhp: times, types and mask must be [N, L] alike");
+  EVERGREEN_CHECK_INPUT(
+      p.times.dim() == 2 && p.types.sizes() == p.times.sizes() && p.mask.sizes() == p.times.sizes(),
+      "nhp: times, types and mask must be [N, L] alike");
   // T defaults to each row's last event.
   auto last = last_events(p.mask);
   std::vector<double> last_time(last.size(), 0.0);
@@ -380,8 +372,10 @@ class LikelihoodFunction : public torch::autograd::Function<LikelihoodFunction> 
       torch::autograd::AutogradContext* context, torch::Tensor embedded, torch::Tensor gate_weight,
       torch::Tensor gate_bias, torch::Tensor intensity_weight, torch::Tensor intensity_bias,
       torch::Tensor times, torch::Tensor types, torch::Tensor mask, torch::Tensor end_time,
-      std::vector<double> fractions, std::vector<double> weights) {
-    const int64_t rows = times.size(0), length = times.size(1), hidden = gate_weight.size(0) / kGates;
+      std::string rule_name, int64_t rule_points, double rule_resolution) {
+    const auto rule = IntegralRule::make(rule_name, rule_points, rule_resolution);
+    const int64_t rows = times.size(0), length = times.size(1),
+                  hidden = gate_weight.size(0) / kGates;
     const int64_t num_types = intensity_weight.size(0);
     auto options = gate_weight.options();
     embedded = embedded.contiguous();
@@ -390,14 +384,14 @@ class LikelihoodFunction : public torch::autograd::Function<LikelihoodFunction> 
     auto log_likelihood = torch::zeros({rows}, options);
     auto log_likelihood_full = torch::zeros({rows}, options);
     auto hidden_last = torch::zeros({rows, hidden}, options);
-    auto read_out_weight = intensity_weight.contiguous(), read_out_bias = intensity_bias.contiguous();
+    auto read_out_weight = intensity_weight.contiguous(),
+         read_out_bias = intensity_bias.contiguous();
     auto last = last_events(mask);
     AT_DISPATCH_FLOATING_TYPES(options.dtype().toScalarType(), "nhp_forward", [&] {
       using T = scalar_t;
       run_recurrence<T>(hidden_weight, times, mask, saved);
       const Sizes<T> sizes{rows, length, hidden, num_types};
       const ReadOut<T> read_out{read_out_weight.data_ptr<T>(), read_out_bias.data_ptr<T>()};
-      const auto points = interval_points(fractions, weights);
       const T *time = times.data_ptr<T>(), *end = end_time.data_ptr<T>();
       const int64_t* type = types.data_ptr<int64_t>();
       const T* states = saved.states.data_ptr<T>();
@@ -405,7 +399,7 @@ class LikelihoodFunction : public torch::autograd::Function<LikelihoodFunction> 
         *h_last = hidden_last.data_ptr<T>();
       const int64_t state_width = kStateParts * hidden;
       at::parallel_for(0, rows, 1, [&](int64_t begin, int64_t finish) {
-        IntervalScratch<T> scratch(hidden);
+        IntervalScratch<T> scratch(hidden, rule.points());
         std::vector<T> zero(state_width, T(0));
         for (int64_t n = begin; n < finish; ++n) {
           if (last[n] < 0) continue;
@@ -415,15 +409,15 @@ class LikelihoodFunction : public torch::autograd::Function<LikelihoodFunction> 
             const T gap = std::max(time[base + i] - time[base + i - 1], T(0));
             auto [log_intensity, integral] =
                 interval_forward(states + (base + i - 1) * state_width, gap, type[base + i],
-                                 read_out, sizes, points, scratch);
+                                 read_out, sizes, rule, scratch);
             sum += log_intensity - integral;
           }
           ll[n] = sum;
-          auto [first_log_intensity, first_integral] = interval_forward(
-              zero.data(), time[base], type[base], read_out, sizes, points, scratch);
+          auto [first_log_intensity, first_integral] =
+              interval_forward(zero.data(), time[base], type[base], read_out, sizes, rule, scratch);
           auto tail = interval_forward(states + (base + last[n]) * state_width,
-                                       end[n] - time[base + last[n]], int64_t{-1}, read_out,
-                                       sizes, points, scratch);
+                                       end[n] - time[base + last[n]], int64_t{-1}, read_out, sizes,
+                                       rule, scratch);
           full[n] = sum + first_log_intensity - first_integral - tail.second;
           const T* state = states + (base + last[n]) * state_width;
           for (int64_t u = 0; u < hidden; ++u)
@@ -436,8 +430,9 @@ class LikelihoodFunction : public torch::autograd::Function<LikelihoodFunction> 
     context->saved_data["types"] = types;
     context->saved_data["mask"] = mask;
     context->saved_data["end_time"] = end_time;
-    context->saved_data["fractions"] = fractions;
-    context->saved_data["weights"] = weights;
+    context->saved_data["rule_name"] = rule_name;
+    context->saved_data["rule_points"] = rule_points;
+    context->saved_data["rule_resolution"] = rule_resolution;
     context->saved_data["hidden_in"] = saved.hidden_in;
     context->saved_data["activations"] = saved.activations;
     context->saved_data["states"] = saved.states;
@@ -461,9 +456,11 @@ class LikelihoodFunction : public torch::autograd::Function<LikelihoodFunction> 
     data["consumed"] = true;
     RecurrenceTensors saved{data["hidden_in"].toTensor(), data["activations"].toTensor(),
                             data["states"].toTensor()};
-    const auto points =
-        interval_points(data["fractions"].toDoubleVector(), data["weights"].toDoubleVector());
-    const int64_t rows = times.size(0), length = times.size(1), hidden = gate_weight.size(0) / kGates;
+    const auto rule =
+        IntegralRule::make(data["rule_name"].toStringRef(), data["rule_points"].toInt(),
+                           data["rule_resolution"].toDouble());
+    const int64_t rows = times.size(0), length = times.size(1),
+                  hidden = gate_weight.size(0) / kGates;
     const int64_t num_types = intensity_weight.size(0), width = kGates * hidden;
     auto options = gate_weight.options();
     auto upstream = [&](size_t index) {
@@ -474,7 +471,8 @@ class LikelihoodFunction : public torch::autograd::Function<LikelihoodFunction> 
     auto grad_read_weight = torch::zeros({rows, num_types, hidden}, options);
     auto grad_read_bias = torch::zeros({rows, num_types}, options);
     auto hidden_weight = gate_weight.slice(1, hidden, 2 * hidden).contiguous();
-    auto read_out_weight = intensity_weight.contiguous(), read_out_bias = intensity_bias.contiguous();
+    auto read_out_weight = intensity_weight.contiguous(),
+         read_out_bias = intensity_bias.contiguous();
     auto last = last_events(mask);
     AT_DISPATCH_FLOATING_TYPES(options.dtype().toScalarType(), "nhp_backward", [&] {
       using T = scalar_t;
@@ -487,7 +485,7 @@ class LikelihoodFunction : public torch::autograd::Function<LikelihoodFunction> 
       const T* states = saved.states.data_ptr<T>();
       const int64_t state_width = kStateParts * hidden;
       at::parallel_for(0, rows, 1, [&](int64_t begin, int64_t finish) {
-        IntervalScratch<T> scratch(hidden);
+        IntervalScratch<T> scratch(hidden, rule.points());
         std::vector<T> zero(state_width, T(0)), ignored(state_width);
         std::vector<T> grad_states(length * state_width);
         for (int64_t n = begin; n < finish; ++n) {
@@ -501,71 +499,44 @@ class LikelihoodFunction : public torch::autograd::Function<LikelihoodFunction> 
           for (int64_t i = 1; i <= last[n]; ++i) {
             const T gap = std::max(time[base + i] - time[base + i - 1], T(0));
             interval_backward(states + (base + i - 1) * state_width, gap, type[base + i], scale,
-                              scale, read_out, sizes, points,
+                              scale, read_out, sizes, rule,
                               grad_states.data() + (i - 1) * state_width, weight_grad, bias_grad,
                               scratch);
           }
           interval_backward(zero.data(), time[base], type[base], g_full[n], g_full[n], read_out,
-                            sizes, points, ignored.data(), weight_grad, bias_grad, scratch);
-          interval_backward(states + (base + last[n]) * state_width,
-                            end[n] - time[base + last[n]], int64_t{-1}, T(0), g_full[n], read_out,
-                            sizes, points, grad_states.data() + last[n] * state_width, weight_grad,
-                            bias_grad, scratch);
+                            sizes, rule, ignored.data(), weight_grad, bias_grad, scratch);
+          interval_backward(states + (base + last[n]) * state_width, end[n] - time[base + last[n]],
+                            int64_t{-1}, T(0), g_full[n], read_out, sizes, rule,
+                            grad_states.data() + last[n] * state_width, weight_grad, bias_grad,
+                            scratch);
           recurrence_backward_row<T>(n, saved, hidden_weight.data_ptr<T>(), time, valid, length,
                                      hidden, grad_states.data());
         }
       });
     });
     auto flat_grad = saved.activations.view({rows * length, width});
-    auto grad_embedded =
-        flat_grad.mm(gate_weight.slice(1, 0, hidden)).view({rows, length, hidden});
+    auto grad_embedded = flat_grad.mm(gate_weight.slice(1, 0, hidden)).view({rows, length, hidden});
     auto grad_gate_weight =
         torch::cat({flat_grad.t().mm(embedded.view({rows * length, hidden})),
                     flat_grad.t().mm(saved.hidden_in.view({rows * length, hidden}))},
                    1);
-    return {grad_embedded,
-            grad_gate_weight,
-            flat_grad.sum(0),
-            grad_read_weight.sum(0),
-            grad_read_bias.sum(0),
-            torch::Tensor(),
-            torch::Tensor(),
-            torch::Tensor(),
-            torch::Tensor(),
-            torch::Tensor(),
-            torch::Tensor()};
+    return {grad_embedded,         grad_gate_weight, flat_grad.sum(0), grad_read_weight.sum(0),
+            grad_read_bias.sum(0), torch::Tensor(),  torch::Tensor(),  torch::Tensor(),
+            torch::Tensor(),       torch::Tensor(),  torch::Tensor(),  torch::Tensor()};
   }
 };
 
 }  // namespace
 
-IntegralRule IntegralRule::make(const std::string& name, int64_t points) {
-  EVERGREEN_CHECK_INPUT(points >= 2, "integral_points must be >= 2, got {}", points);
-  IntegralRule rule;
-  const auto count = static_cast<double>(points);
-  for (int64_t p = 0; p < points; ++p) {
-    if (name == "trapezoid") {
-      rule.fractions.push_back(static_cast<double>(p) / (count - 1));
-      rule.weights.push_back((p == 0 || p == points - 1 ? 0.5 : 1.0) / (count - 1));
-    } else if (name == "mean") {
-      rule.fractions.push_back((static_cast<double>(p) + 0.5) / count);
-      rule.weights.push_back(1.0 / count);
-    } else {
-      EVERGREEN_CHECK_INPUT(false, "integral_rule must be 'trapezoid' or 'mean', got '{}'", name);
-    }
-  }
-  return rule;
-}
-
-ContinuousTimeLstmLikelihood continuous_time_lstm_likelihood(const ContinuousTimeLstmWeights& weights,
-                                                             const EventBatchView& events,
-                                                             const IntegralRule& rule) {
+ContinuousTimeLstmLikelihood continuous_time_lstm_likelihood(
+    const ContinuousTimeLstmWeights& weights, const EventBatchView& events,
+    const IntegralRule& rule) {
   auto options = weights.gate_weight.options();
   Prepared p = prepare(events, options, weights.intensity_weight.size(0));
   auto outputs = LikelihoodFunction::apply(
       weights.embedded.to(options), weights.gate_weight, weights.gate_bias,
       weights.intensity_weight, weights.intensity_bias, p.times, p.types, p.mask, p.end_time,
-      rule.fractions, rule.weights);
+      rule.name(), rule.points(), rule.resolution());
   return {outputs[0], outputs[1], outputs[2]};
 }
 

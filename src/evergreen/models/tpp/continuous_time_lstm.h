@@ -10,18 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "evergreen/models/tpp/integral_rule.h"
+
 namespace evergreen {
-
-/// Where the integral of the total intensity over an interval of length `gap` is evaluated:
-/// offsets gap * fractions[p] after the interval's first event, weighted gap * weights[p].
-struct IntegralRule {
-  std::vector<double> fractions;
-  std::vector<double> weights;
-
-  /// "trapezoid": `points` evenly spaced points, both ends included (the last one is the event
-  /// itself); "mean": the midpoints of `points` equal parts (dt x the mean).
-  static IntegralRule make(const std::string& name, int64_t points);
-};
 
 /// The parameters of a continuous-time LSTM with the read-out lambda_k(t) = softplus(w_k . h(t)
 /// + b_k). The seven gate blocks of `gate_weight` are, in order: input, forget, candidate,
@@ -68,11 +59,11 @@ struct ContinuousTimeLstmLikelihood {
 ///   auto out = continuous_time_lstm_likelihood(
 ///       {embedding->forward(types), gates->weight, gates->bias, read_out->weight,
 ///        read_out->bias},
-///       {times, types, mask, {}}, IntegralRule::make("trapezoid", 20));
+///       {times, types, mask, {}}, IntegralRule::make("log_gauss", 20));
 ///   (-out.log_likelihood.sum()).backward();
-ContinuousTimeLstmLikelihood continuous_time_lstm_likelihood(const ContinuousTimeLstmWeights& weights,
-                                                             const EventBatchView& events,
-                                                             const IntegralRule& rule);
+ContinuousTimeLstmLikelihood continuous_time_lstm_likelihood(
+    const ContinuousTimeLstmWeights& weights, const EventBatchView& events,
+    const IntegralRule& rule);
 
 /// The state after every event, from the same recurrence (no gradients; the read-out weights in
 /// `weights` are not used).

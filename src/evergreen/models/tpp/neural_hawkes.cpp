@@ -18,7 +18,8 @@ constexpr int64_t kGates = 7;
 NeuralHawkesImpl::NeuralHawkesImpl(const NeuralHawkesOptions& options) : options_(options) {
   EVERGREEN_CHECK_INPUT(options.num_types() >= 1 && options.hidden_size() >= 1,
                         "nhp: num_types and hidden_size must be >= 1");
-  rule_ = IntegralRule::make(options.integral_rule(), options.integral_points());
+  rule_ = IntegralRule::make(options.integral_rule(), options.integral_points(),
+                             options.integral_resolution());
   const int64_t hidden = options.hidden_size();
   // One extra embedding row for padding.
   type_embedding_ =
@@ -74,7 +75,7 @@ HistoryIntensityFunction NeuralHawkesImpl::intensities_after(const Batch& batch)
   };
 }
 
-Batch NeuralHawkesImpl::forward(const Batch& batch) {
+Batch NeuralHawkesImpl::forward_model_time(const Batch& batch) {
   auto likelihood = continuous_time_lstm_likelihood(weights(batch), view_of(batch), rule_);
   const auto& mask = batch.at("mask").to(likelihood.log_likelihood.dtype());
   auto events = mask.sum(1);
@@ -96,12 +97,15 @@ int64_t NeuralHawkesImpl::forward_macs_per_row() const {
 
 std::shared_ptr<Model> make_neural_hawkes(Options& options, const Stream& stream) {
   auto types = event_types(stream, "nhp");
-  auto [points, rule] = read_integral_options(options);
-  return std::make_shared<NeuralHawkesImpl>(
+  auto rule = read_integral_options(options);
+  auto model = std::make_shared<NeuralHawkesImpl>(
       NeuralHawkesOptions(types)
           .hidden_size(read_positive(options, "hidden_size", 32, "continuous-time LSTM units"))
-          .integral_points(points)
-          .integral_rule(rule));
+          .integral_points(rule.points())
+          .integral_rule(rule.name())
+          .integral_resolution(rule.resolution()));
+  configure_point_process(options, *model);
+  return model;
 }
 
 }  // namespace evergreen

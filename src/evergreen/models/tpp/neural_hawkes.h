@@ -19,8 +19,11 @@ struct NeuralHawkesOptions {
   TORCH_ARG(int64_t, hidden_size) = 32;
   /// Points per inter-event interval for the integral of the total intensity.
   TORCH_ARG(int64_t, integral_points) = 20;
-  /// "trapezoid" (points at both ends of the interval) or "mean" (midpoints: dt x mean).
-  TORCH_ARG(std::string, integral_rule) = "trapezoid";
+  /// "log_gauss" (Gauss-Legendre nodes on a log scale of the time since the event; see
+  /// integral_rule.h), "trapezoid" (points at both ends) or "mean" (midpoints: dt x mean).
+  TORCH_ARG(std::string, integral_rule) = "log_gauss";
+  /// log_gauss: the shortest time after an event the nodes resolve, in the model's time units.
+  TORCH_ARG(double, integral_resolution) = 1e-3;
 };
 
 /// Reads "times" [N, L] (event times from the sequence's start, non-decreasing), "types" [N, L]
@@ -41,14 +44,12 @@ class NeuralHawkesImpl : public PointProcessModel, public IntensityFunction {
  public:
   explicit NeuralHawkesImpl(const NeuralHawkesOptions& options);
 
-  Batch forward(const Batch& batch) override;
   int64_t forward_macs_per_row() const override;
   int64_t hint_size() const override { return options_.hidden_size(); }
   static constexpr ModelCapabilities kCapabilities{OutputKind::kSequenceLikelihood,
                                                    /*hint=*/true, /*prompts=*/false,
                                                    /*intensity=*/true};
   ModelCapabilities capabilities() const override { return kCapabilities; }
-  IntensityFunction* intensity_function() override { return this; }
 
   /// Intensities [N, G, K] at times `offsets` [N, G] after the events whose decaying states are
   /// given (the continuous-time LSTM read-out between two events).
@@ -72,6 +73,10 @@ class NeuralHawkesImpl : public PointProcessModel, public IntensityFunction {
   HistoryIntensityFunction intensities_after(const Batch& batch) override;
 
   const NeuralHawkesOptions& options() const { return options_; }
+
+ protected:
+  Batch forward_model_time(const Batch& batch) override;
+  IntensityFunction* model_time_intensity() override { return this; }
 
  private:
   ContinuousTimeLstmWeights weights(const Batch& batch);

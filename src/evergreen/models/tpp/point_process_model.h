@@ -4,14 +4,32 @@
 // that also score the whole window [0, T] (every event, the first one included, and the time
 // after the last one up to T) write "log_likelihood_full" [N] and "events_full" [N], reported as
 // nll_per_event_full.
+//
+// Time scale. Event times come in the data's own unit (seconds, days, a benchmark's arbitrary
+// unit), and a network's decays, time embeddings and integral resolution only suit gaps of order
+// one. So a point process works in model time, t / s, with s learned from the first
+// experience's training data (its mean inter-event gap) or fixed by the `time_scale` option.
+// forward() and intensity_function() take and give data units: times are divided by s on the
+// way in, and every log intensity is lowered by log s on the way out (lambda_data(t) =
+// lambda_model(t / s) / s; the integrals are unit-free), so NLLs are comparable across scales
+// and with the true models'. Subclasses implement forward_model_time() and
+// model_time_intensity(), which see model time only.
 #pragma once
 
 #include "evergreen/models/model.h"
+#include "evergreen/models/tpp/intensity_function.h"
 
 namespace evergreen {
 
 class PointProcessModel : public Model {
  public:
+  PointProcessModel();
+
+  /// The outputs of forward_model_time() on `batch` in model time, their log-likelihoods
+  /// ("log_likelihood", "log_likelihood_full", "prediction" when it is the log-likelihood, and
+  /// "event_log_intensity" at the scored positions) in data units.
+  Batch forward(const Batch& batch) final;
+
   /// Negative log-likelihood per scored event.
   torch::Tensor loss(const Batch& batch, const Batch& outputs) override {
     return -outputs.at("log_likelihood").sum() / outputs.at("events").sum().clamp_min(1);
@@ -21,36 +39,53 @@ class PointProcessModel : public Model {
   }
   /// nll_per_event (main metric, lower is better) and events; nll_per_event_full and
   /// events_full when the model writes the likelihood over [0, T].
-  std::map<std::string, double> evaluate(const Batch& batch) override {
-    torch::NoGradGuard no_grad;
-    auto outputs = forward(batch);
-    double events = outputs.at("events").sum().item<double>();
-    double log_likelihood = outputs.at("log_likelihood").to(torch::kDouble).sum().item<double>();
-    std::map<std::string, double> metrics{
-        {"nll_per_event", -log_likelihood / std::max(events, 1.0)}, {"events", events}};
-    if (outputs.contains("log_likelihood_full") && outputs.contains("events_full")) {
-      double events_full = outputs.at("events_full").sum().item<double>();
-      double full = outputs.at("log_likelihood_full").to(torch::kDouble).sum().item<double>();
-      metrics["nll_per_event_full"] = -full / std::max(events_full, 1.0);
-      metrics["events_full"] = events_full;
-    }
-    return metrics;
-  }
+  std::map<std::string, double> evaluate(const Batch& batch) override;
   MainMetric main_metric() const override { return {"nll_per_event", false}; }
 
-  /// Learns the stream's mean events per sequence, which scales forward_macs_per_row.
-  void prepare(const Stream& stream) override {
-    double events = 0, rows = 0;
-    for (const auto& experience : stream.experiences) {
-      if (!experience.train.contains("mask")) continue;
-      events += experience.train.at("mask").sum().item<double>();
-      rows += static_cast<double>(experience.train.size());
-    }
-    if (rows > 0) mean_events_per_row_ = events / rows;
-  }
+  /// Learns the stream's mean events per sequence, which scales forward_macs_per_row, and, unless
+  /// fixed, the time scale: the mean gap between consecutive events of the first experience's
+  /// training sequences.
+  void prepare(const Stream& stream) override;
+
+  /// The intensity in data units (nullptr when model_time_intensity() is).
+  IntensityFunction* intensity_function() final;
+
+  /// s: data time = s x model time. 1 until prepare() learns it.
+  double time_scale() const;
+  /// Fixes s (> 0), so that prepare() keeps it; 0 returns to learning it in prepare().
+  void fix_time_scale(double scale);
+  /// evaluate() also predicts the next event after each of the first `targets` events of a split
+  /// by thinning with `samples` chains (0: not at all; models without an intensity never do),
+  /// reporting next_event_time_rmse (data units) and next_event_type_accuracy. The draws come
+  /// from a generator seeded alike in every evaluation, so the metrics are reproducible.
+  void evaluate_next_events(int64_t samples, int64_t targets);
 
  protected:
+  /// forward() in model time: "times" (and "end_time") already divided by the time scale.
+  virtual Batch forward_model_time(const Batch& batch) = 0;
+  /// The intensity in model time, or nullptr.
+  virtual IntensityFunction* model_time_intensity() { return nullptr; }
+
   double mean_events_per_row_ = 1.0;  // for FLOP accounting
+
+ private:
+  // Reads a data-unit batch through model_time_intensity().
+  class DataTimeIntensity : public IntensityFunction {
+   public:
+    explicit DataTimeIntensity(PointProcessModel& model) : model_(model) {}
+    int64_t num_event_types() const override;
+    HistoryIntensityFunction intensities_after(const Batch& batch) override;
+
+   private:
+    PointProcessModel& model_;
+  };
+
+  Batch to_model_time(const Batch& batch) const;
+
+  torch::Tensor time_scale_;     // buffer [1], saved with the model
+  double fixed_time_scale_ = 0;  // > 0: not learned
+  int64_t next_event_samples_ = 0, next_event_targets_ = 256;
+  DataTimeIntensity data_time_intensity_{*this};
 };
 
 }  // namespace evergreen

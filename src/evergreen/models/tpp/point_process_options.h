@@ -8,6 +8,8 @@
 
 #include "evergreen/core/options.h"
 #include "evergreen/models/model.h"
+#include "evergreen/models/tpp/integral_rule.h"
+#include "evergreen/models/tpp/point_process_model.h"
 
 namespace evergreen {
 
@@ -15,7 +17,15 @@ namespace evergreen {
 /// `model`, the registry name asking).
 int64_t event_types(const Stream& stream, const std::string& model);
 
-/// The likelihood integral's options: {integral_points, integral_rule}.
-std::pair<int64_t, std::string> read_integral_options(Options& options);
+/// The likelihood integral's rule from the options integral_rule, integral_points and
+/// integral_resolution (integral_rule.h).
+IntegralRule read_integral_options(Options& options);
+
+/// The options every point process shares (point_process_model.h), applied to `model`:
+/// `time_scale` (0, the default, learns the mean inter-event gap of the first experience's
+/// training data; a value > 0 fixes the scale in data units, 1 keeps the raw times),
+/// `next_event_samples` (thinning chains per next-event prediction in evaluation; 0: none) and
+/// `next_event_targets` (events predicted per evaluated split, the first ones).
+void configure_point_process(Options& options, PointProcessModel& model);
 
 }  // namespace evergreen
