@@ -251,6 +251,34 @@ TEST(NeuralHawkesThinning, MetricsSkipPaddingAndFirstEvents) {
   EXPECT_TRUE(std::isfinite(metrics.at("rmse")));
 }
 
+// evaluate() adds the next-event metrics of the first `targets` targets, drawn from a generator
+// seeded 0: the same numbers as next_event_metrics on the batch with its later events masked,
+// the same in every evaluation; none when turned off.
+TEST(NeuralHawkesThinning, EvaluateReportsNextEventMetricsOfTheFirstTargets) {
+  NeuralHawkes model = constant_rate_model({1.0, -1.0});
+  Batch batch{
+      {"times",
+       torch::tensor({0.0, 0.5, 0.9, 0.9, 0.0, 2.0, 2.5, 3.0}, torch::kDouble).view({2, 4})},
+      {"types", torch::tensor({0, 1, 0, 0, 1, 0, 0, 1}, torch::kLong).view({2, 4})},
+      {"mask",
+       torch::tensor({1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0}, torch::kDouble).view({2, 4})}};
+  model->evaluate_next_events(/*samples=*/16, /*targets=*/3);
+  auto metrics = model->evaluate(batch);
+  // Targets row by row: events 1, 2 of row 0, then event 1 of row 1.
+  Batch cut = batch;
+  cut.set("mask",
+          torch::tensor({1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0}, torch::kDouble).view({2, 4}));
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(0);
+  auto expected = next_event_metrics(*model, cut, generator,
+                                     NextEventOptions().thinning(ThinningOptions().samples(16)));
+  EXPECT_DOUBLE_EQ(expected.at("events"), 3.0);
+  EXPECT_DOUBLE_EQ(metrics.at("next_event_time_rmse"), expected.at("rmse"));
+  EXPECT_DOUBLE_EQ(metrics.at("next_event_type_accuracy"), 2.0 / 3.0);  // type 0 is likelier
+  EXPECT_DOUBLE_EQ(model->evaluate(batch).at("next_event_time_rmse"), expected.at("rmse"));
+  model->evaluate_next_events(0, 3);
+  EXPECT_EQ(model->evaluate(batch).count("next_event_time_rmse"), 0u);
+}
+
 // An AttNHP with the read-out weight zeroed has constant intensities softplus(b_k).
 AttentiveNeuralHawkes constant_rate_attentive(const std::vector<double>& biases) {
   AttentiveNeuralHawkes model(AttentiveNeuralHawkesOptions(static_cast<int64_t>(biases.size()))
