@@ -1,13 +1,17 @@
 #include "autoscaling_bench.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 
 #include "evergreen/autoscaling/scaling_policy.h"
 #include "evergreen/autoscaling/scaling_report.h"
 #include "evergreen/core/atomic_file.h"
 #include "evergreen/core/threads.h"
+#include "evergreen/data/csv_series.h"
 #include "evergreen/eval/naive_forecasts.h"
 #include "evergreen/run/experiment.h"
 #include "evergreen/run/sweep.h"
@@ -23,6 +27,180 @@ struct BenchStream {
   int64_t season_steps;
   double step_seconds;
 };
+
+std::string workload_dir(const AutoscalingBenchOptions& options) {
+  return options.data_dir + "/workload";
+}
+
+std::string bitbrains_path(const AutoscalingBenchOptions& options, int vm) {
+  return fmt::format("{}/bitbrains_rnd/2013-7/{}.csv", workload_dir(options), vm);
+}
+
+/// The NAB files present, by stream key (nab-NAME), in name order.
+std::map<std::string, std::string> nab_files(const AutoscalingBenchOptions& options) {
+  std::map<std::string, std::string> files;
+  for (const char* folder : {"realAWSCloudwatch", "realKnownCause"}) {
+    std::filesystem::path directory = workload_dir(options) + "/nab/data/" + folder;
+    std::error_code error;
+    if (!std::filesystem::is_directory(directory, error)) continue;
+    for (const auto& entry : std::filesystem::directory_iterator(directory))
+      if (entry.path().extension() == ".csv")
+        files["nab-" + entry.path().stem().string()] = entry.path().string();
+  }
+  return files;
+}
+
+/// Stream keys with the groups expanded (bitbrains, nab, real), duplicates removed.
+std::vector<std::string> expand_stream_keys(const AutoscalingBenchOptions& options) {
+  std::vector<std::string> keys;
+  auto add = [&](const std::string& key) {
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+  };
+  auto add_group = [&](const std::string& group) {
+    if (group == "bitbrains") {
+      EVERGREEN_CHECK_INPUT(std::filesystem::exists(bitbrains_path(options, 1)),
+                            "{}: not found (give --data DIR)", bitbrains_path(options, 1));
+      for (int vm = 1; vm <= 20; ++vm)
+        if (std::filesystem::exists(bitbrains_path(options, vm)))
+          add(fmt::format("bitbrains-{}", vm));
+    } else if (group == "nab") {
+      auto files = nab_files(options);
+      EVERGREEN_CHECK_INPUT(!files.empty(), "{}/nab/data: no NAB files found (give --data DIR)",
+                            workload_dir(options));
+      for (const auto& [key, path] : files) add(key);
+    } else {
+      add(group);
+    }
+  };
+  for (const auto& key : options.streams) {
+    if (key == "real") {
+      for (const char* group : {"alibaba", "nasa", "bitbrains", "nab"}) add_group(group);
+    } else {
+      add_group(key);
+    }
+  }
+  return keys;
+}
+
+/// A season (and period) of whole steps; InputError otherwise.
+int64_t season_steps_of(double season_seconds, double step_seconds, const std::string& what) {
+  const double steps = season_seconds / step_seconds;
+  const auto whole = static_cast<int64_t>(std::llround(steps));
+  EVERGREEN_CHECK_INPUT(whole >= 1 && std::abs(steps - static_cast<double>(whole)) < 1e-9 * steps,
+                        "{}: --season-seconds {} is not a whole number of the series' {} s steps",
+                        what, season_seconds, step_seconds);
+  return whole;
+}
+
+/// Places the rows of `values` on the regular grid t0 + k * step of their `times` (Unix
+/// seconds): rows in one step are averaged, steps without a row are interpolated linearly
+/// between their neighbours. Returns the grid values; counts what it did in `merged`/`filled`.
+std::vector<double> regularise(const std::string& file, const std::string& time_column,
+                               const std::vector<double>& times, const std::vector<double>& values,
+                               double step, int64_t* merged, int64_t* filled) {
+  EVERGREEN_CHECK_INPUT(times.size() == values.size(),
+                        "{}: the time column '{}' has {} values and the value column {}", file,
+                        time_column, times.size(), values.size());
+  const double first = *std::min_element(times.begin(), times.end());
+  const double last = *std::max_element(times.begin(), times.end());
+  const double span_steps = (last - first) / step;
+  EVERGREEN_CHECK_INPUT(span_steps <= 4.0 * static_cast<double>(times.size()) + 16,
+                        "{}: time column '{}' spans {} s, {} steps of {} s for {} rows: expected "
+                        "Unix seconds at about that step (give --step-seconds)",
+                        file, time_column, last - first, span_steps, step, times.size());
+  const auto points = static_cast<int64_t>(std::llround(span_steps)) + 1;
+  std::vector<double> sum(points, 0.0);
+  std::vector<int64_t> count(points, 0);
+  for (size_t i = 0; i < times.size(); ++i) {
+    const auto k = static_cast<int64_t>(std::llround((times[i] - first) / step));
+    sum[k] += values[i];
+    ++count[k];
+  }
+  std::vector<double> grid(points);
+  *merged = 0;
+  *filled = 0;
+  int64_t previous = -1;
+  for (int64_t k = 0; k < points; ++k) {
+    if (count[k] == 0) continue;
+    grid[k] = sum[k] / static_cast<double>(count[k]);
+    *merged += count[k] - 1;
+    for (int64_t gap = previous + 1; gap < k; ++gap) {
+      const double share = static_cast<double>(gap - previous) / static_cast<double>(k - previous);
+      grid[gap] = grid[previous] + share * (grid[k] - grid[previous]);
+      ++*filled;
+    }
+    previous = k;
+  }
+  return grid;
+}
+
+double median_spacing(std::vector<double> times) {
+  std::sort(times.begin(), times.end());
+  std::vector<double> spacing;
+  for (size_t i = 1; i < times.size(); ++i)
+    if (times[i] > times[i - 1]) spacing.push_back(times[i] - times[i - 1]);
+  if (spacing.empty()) return 0;
+  std::nth_element(spacing.begin(), spacing.begin() + spacing.size() / 2, spacing.end());
+  return spacing[spacing.size() / 2];
+}
+
+/// A CSV series as a bench stream: one period per season, windows of --input-length and
+/// --horizon. With a time column the series is first put on a regular grid and written to
+/// `OUT/KEY/series.csv`, which the runs' config.yaml then names.
+BenchStream csv_bench_stream(const std::string& key, const std::string& title,
+                             const AutoscalingCsvInput& input,
+                             const AutoscalingBenchOptions& options) {
+  EVERGREEN_CHECK_INPUT(input.delimiter.size() == 1 || input.delimiter == "tab",
+                        "{}: --delimiter '{}': expected one character or tab", input.path,
+                        input.delimiter);
+  CsvSeriesOptions csv;
+  csv.column(input.column).delimiter(input.delimiter == "tab" ? '\t' : input.delimiter[0]);
+  std::string path = input.path;
+  double step = input.step_seconds;
+  std::string note;
+  if (!input.time_column.empty()) {
+    CsvSeriesOptions time_csv = csv;
+    time_csv.column(input.time_column);
+    // The step of a row is irrelevant here; the reader checks each field and names file:line.
+    Series times = read_csv_series(input.path, time_csv.step_seconds(1));
+    Series values = read_csv_series(input.path, csv.step_seconds(1));
+    if (step == 0) step = std::round(median_spacing(times.values));
+    EVERGREEN_CHECK_INPUT(step > 0,
+                          "{}: time column '{}': every row has the same time; give --step-seconds",
+                          input.path, input.time_column);
+    int64_t merged = 0, filled = 0;
+    auto grid = regularise(input.path, input.time_column, times.values, values.values, step,
+                           &merged, &filled);
+    const std::string directory = options.out_dir + "/" + key;
+    std::filesystem::create_directories(directory);
+    path = directory + "/series.csv";
+    std::string text = "value\n";
+    for (double value : grid) text += fmt::format("{}\n", value);
+    write_file_atomically(path, text);
+    note = fmt::format(", {} rows on a {} s grid: {} merged, {} interpolated", values.size(), step,
+                       merged, filled);
+    csv.column("value").delimiter(',');
+  }
+  EVERGREEN_CHECK_INPUT(step > 0, "{}: give --step-seconds (or a --time-column to infer it)",
+                        input.path);
+  // Checks every field now (file:line:column on the first bad one), before any run starts.
+  if (input.time_column.empty()) read_csv_series(input.path, csv.step_seconds(step));
+  YAML::Node config;
+  config["name"] = "csv_workload";
+  config["path"] = path;
+  config["column"] = csv.column();
+  config["delimiter"] =
+      csv.delimiter() == '\t' ? std::string("tab") : std::string(1, csv.delimiter());
+  config["step_seconds"] = step;
+  config["period_seconds"] = options.season_seconds;
+  config["periods"] = 0;
+  config["input_length"] = options.input_length;
+  config["horizon"] = options.horizon;
+  return {key,
+          fmt::format("{} ({} s steps, one period per {} s{})", title, step, options.season_seconds,
+                      note),
+          config, season_steps_of(options.season_seconds, step, input.path), step};
+}
 
 BenchStream bench_stream(const std::string& key, const AutoscalingBenchOptions& options) {
   const std::string data = options.data_dir;
@@ -40,9 +218,9 @@ BenchStream bench_stream(const std::string& key, const AutoscalingBenchOptions& 
     return {key, "Alibaba 2018 cluster cpu_util_percent (300 s steps, one period per day)",
             YAML::Load(fmt::format(
                 "{{name: csv_workload, path: '{}', column: cpu_util_percent, "
-                "step_seconds: 300, period_seconds: 86400, periods: 0, input_length: 48, "
-                "horizon: 6}}",
-                path)),
+                "step_seconds: 300, period_seconds: 86400, periods: 0, input_length: {}, "
+                "horizon: {}}}",
+                path, options.input_length, options.horizon)),
             288, 300.0};
   }
   if (key == "nasa") {
@@ -56,9 +234,44 @@ BenchStream bench_stream(const std::string& key, const AutoscalingBenchOptions& 
                 path)),
             1440, 60.0};
   }
+  if (key.rfind("bitbrains-", 0) == 0) {
+    const std::string number = key.substr(10);
+    const int vm =
+        std::all_of(number.begin(), number.end(), ::isdigit) && !number.empty() && number.size() < 4
+            ? std::stoi(number)
+            : 0;
+    EVERGREEN_CHECK_INPUT(1 <= vm && vm <= 20,
+                          "bench autoscaling: unknown stream '{}' (Bitbrains VMs are "
+                          "bitbrains-1 .. bitbrains-20)",
+                          key);
+    AutoscalingCsvInput input;
+    input.path = bitbrains_path(options, vm);
+    EVERGREEN_CHECK_INPUT(std::filesystem::exists(input.path), "{}: not found (give --data DIR)",
+                          input.path);
+    // The header says milliseconds; the values are Unix seconds (data/README.md).
+    input.column = "CPU usage [MHZ]";
+    input.time_column = "Timestamp [ms]";
+    input.delimiter = ";";
+    input.step_seconds = 300;
+    return csv_bench_stream(key, fmt::format("Bitbrains Rnd VM {} CPU usage MHz", vm), input,
+                            options);
+  }
+  if (key.rfind("nab-", 0) == 0) {
+    auto files = nab_files(options);
+    auto found = files.find(key);
+    EVERGREEN_CHECK_INPUT(found != files.end(),
+                          "bench autoscaling: unknown stream '{}' (NAB streams found under "
+                          "{}/nab/data: {})",
+                          key, workload_dir(options), files.size());
+    AutoscalingCsvInput input;
+    input.path = found->second;
+    input.column = "value";
+    input.step_seconds = 300;  // NAB's timestamps are text; these files are 5-minute series
+    return csv_bench_stream(key, "NAB " + key.substr(4), input, options);
+  }
   throw InputError(
-      fmt::format("bench autoscaling: unknown stream '{}' (known: synthetic, "
-                  "alibaba, nasa)",
+      fmt::format("bench autoscaling: unknown stream '{}' (known: synthetic, alibaba, nasa, "
+                  "bitbrains-1 .. bitbrains-20, nab-NAME, and the groups bitbrains, nab, real)",
                   key));
 }
 
@@ -70,6 +283,11 @@ struct BenchStrategy {
   YAML::Node entry;
 };
 
+bool runs(const AutoscalingBenchOptions& options, const std::string& family) {
+  return std::find(options.strategies.begin(), options.strategies.end(), family) !=
+         options.strategies.end();
+}
+
 std::vector<BenchStrategy> bench_strategies(const AutoscalingBenchOptions& options,
                                             int64_t training_rows) {
   std::vector<BenchStrategy> strategies;
@@ -80,23 +298,23 @@ std::vector<BenchStrategy> bench_strategies(const AutoscalingBenchOptions& optio
     entry["label"] = label;
     strategies.push_back({label, name, budget, entry});
   };
-  add("naive", "naive", "", "");
+  if (runs(options, "naive")) add("naive", "naive", "", "");
   if (!options.smoke) {
-    add("joint", "joint", "", "");
-    add("ewc", "ewc", "", "");
+    if (runs(options, "joint")) add("joint", "joint", "", "");
+    if (runs(options, "ewc")) add("ewc", "ewc", "", "");
   }
   for (double fraction : options.memory_fractions) {
     auto size = std::max<int64_t>(1, std::llround(fraction * static_cast<double>(training_rows)));
     std::string budget = fmt::format("{:g}%", 100 * fraction);
     std::string suffix = fmt::format("-{:g}pct", 100 * fraction);
     std::string memory = fmt::format("memory_size: {}", size);
-    add("er" + suffix, "er", budget, memory);
+    if (runs(options, "er")) add("er" + suffix, "er", budget, memory);
     if (!options.smoke) {
-      add("derpp" + suffix, "derpp", budget, memory);
-      add("agem" + suffix, "agem", budget, memory);
+      if (runs(options, "derpp")) add("derpp" + suffix, "derpp", budget, memory);
+      if (runs(options, "agem")) add("agem" + suffix, "agem", budget, memory);
     }
-    add("dmshm" + suffix, "dmshm", budget, memory);
-    if (!options.smoke) {
+    if (runs(options, "dmshm")) add("dmshm" + suffix, "dmshm", budget, memory);
+    if (!options.smoke && runs(options, "dmshm-ablations")) {
       add("dmshm-density-only" + suffix, "dmshm", budget, memory + ", shift_weight: 0");
       add("dmshm-shift-only" + suffix, "dmshm", budget, memory + ", density_weight: 0");
       add("dmshm-no-hint" + suffix, "dmshm", budget, memory + ", hint_weight: 0");
@@ -132,12 +350,22 @@ void add_scaling(SeedAggregate& aggregate, const ScalingOutcome& outcome) {
 }
 
 nlohmann::json bench_one_stream(const BenchStream& spec, const AutoscalingBenchOptions& options) {
-  YAML::Node config = YAML::Load(fmt::format(
-      "{{experiment: bench-autoscaling-{}, seed: 0, threads: 1, model: {{name: mlp, "
-      "hidden_size: 64}}, train: {{epochs: {}, batch_size: 32, learning_rate: 0.001}}}}",
-      spec.key, options.epochs));
+  YAML::Node config = YAML::Load(
+      fmt::format("{{experiment: bench-autoscaling-{}, seed: 0, threads: 1, model: {{name: mlp, "
+                  "hidden_size: 16, layers: 1, loss: mae}}, train: {{epochs: {}, batch_size: 32, "
+                  "learning_rate: "
+                  "0.001}}}}",
+                  spec.key, options.epochs));
   config["stream"] = spec.config;
   config["strategies"] = YAML::Load("[naive]");
+  if (!options.model_options.empty()) {
+    YAML::Node extra = YAML::Load(options.model_options);
+    EVERGREEN_CHECK_INPUT(extra.IsMap(),
+                          "--model-options '{}': expected a YAML map, e.g. "
+                          "'{{residual: none}}'",
+                          options.model_options);
+    for (const auto& item : extra) config["model"][item.first.as<std::string>()] = item.second;
+  }
   // The probe's stream is the one every run trains on (the sweep shares the cache).
   StreamCache streams;
   ExperimentPlan probe = plan_experiment(YAML::Clone(config), "bench autoscaling", &streams);
@@ -159,8 +387,24 @@ nlohmann::json bench_one_stream(const BenchStream& spec, const AutoscalingBenchO
       last_value_forecasts(stream), seasonal_naive_forecasts(stream, spec.season_steps)};
   ScalingOptions scaling;
   scaling.capacity_per_replica = 0;
-  scaling = resolve_capacity_per_replica(scaling, references.front().trace.actual);
   const auto& demand = references.front().trace.actual;
+  // A VM idle through every test part (Bitbrains has some) gives no replica size: take it from
+  // the whole series then, or 1 when the series is idle throughout.
+  auto positive_mean = [](const std::vector<double>& values) {
+    double sum = 0;
+    for (double value : values) sum += value;
+    return !values.empty() && sum > 0;
+  };
+  std::vector<double> basis = demand;
+  if (!positive_mean(basis)) {
+    auto series = window_stream_series(stream).contiguous();
+    basis.assign(series.data_ptr<double>(), series.data_ptr<double>() + series.numel());
+  }
+  if (positive_mean(basis)) {
+    scaling = resolve_capacity_per_replica(scaling, basis);
+  } else {
+    scaling.capacity_per_replica = 1;
+  }
   auto reactive = reactive_replicas(demand, scaling, replicas_for_demand(demand.front(), scaling));
   ScalingOutcome reactive_outcome = evaluate_scaling(demand, reactive, scaling, spec.step_seconds);
 
@@ -239,6 +483,7 @@ nlohmann::json bench_one_stream(const BenchStream& spec, const AutoscalingBenchO
   }
   return {{"stream", spec.key},
           {"title", spec.title},
+          {"season_steps", spec.season_steps},
           {"experiences", stream.size()},
           {"training_rows", training_rows},
           {"step_seconds", spec.step_seconds},
@@ -299,15 +544,82 @@ std::string check_goals(const nlohmann::json& stream, double fraction) {
   return text;
 }
 
+/// The row's mean ACC, or NaN when the stream has no such row.
+double acc_of(const nlohmann::json& stream, const std::string& label) {
+  const auto* row = find_row(stream, label);
+  return row ? mean_of(*row, "acc") : std::nan("");
+}
+
+std::string acc_text(double value) {
+  return std::isnan(value) ? "-" : fmt::format("{:.4g}", value);
+}
+
+/// One line per stream: both references, every learner's ACC at the largest budget, and the
+/// issue's goals (a continual learner and Joint below the better reference; DMSHM below ER).
+std::string format_summary(const nlohmann::json& result) {
+  const double fraction = result.at("memory_fractions").back().get<double>();
+  const std::string suffix = fmt::format("-{:g}pct", 100 * fraction);
+  std::string text = fmt::format(
+      "\n### Summary: final MAE (ACC), mean over {} seeds, memory {:g}%\n\n"
+      "| stream | periods | last value | seasonal naive | Naive | Joint | EWC | ER | DER++ | "
+      "A-GEM | DMSHM | best learner / best reference | CL and Joint beat both | DMSHM < ER |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+      result.at("seeds").get<int64_t>(), 100 * fraction);
+  int met_references = 0, met_dmshm = 0, streams = 0;
+  for (const auto& stream : result.at("streams")) {
+    ++streams;
+    const double last = acc_of(stream, "last-value"), seasonal = acc_of(stream, "seasonal-naive");
+    const double reference = std::min(last, seasonal);
+    const std::vector<std::string> continual = {
+        "naive", "ewc", "er" + suffix, "derpp" + suffix, "agem" + suffix, "dmshm" + suffix};
+    double best_continual = std::nan("");
+    for (const auto& label : continual) {
+      double value = acc_of(stream, label);
+      if (!std::isnan(value) && !(value >= best_continual)) best_continual = value;
+    }
+    const double joint = acc_of(stream, "joint");
+    double best = best_continual;
+    if (!std::isnan(joint) && !(joint >= best)) best = joint;
+    const bool references_met = best_continual < reference && joint < reference;
+    const double dmshm = acc_of(stream, "dmshm" + suffix), er = acc_of(stream, "er" + suffix);
+    const bool dmshm_met = dmshm < er;
+    met_references += references_met;
+    met_dmshm += dmshm_met;
+    text += fmt::format(
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+        stream.at("stream").get<std::string>(), stream.at("experiences").get<int64_t>(),
+        acc_text(last), acc_text(seasonal), acc_text(acc_of(stream, "naive")), acc_text(joint),
+        acc_text(acc_of(stream, "ewc")), acc_text(er), acc_text(acc_of(stream, "derpp" + suffix)),
+        acc_text(acc_of(stream, "agem" + suffix)), acc_text(dmshm),
+        std::isnan(best) || !(reference > 0) ? "-" : fmt::format("{:.3f}", best / reference),
+        std::isnan(joint) || std::isnan(best_continual) ? "-" : (references_met ? "yes" : "NO"),
+        std::isnan(dmshm) || std::isnan(er) ? "-" : (dmshm_met ? "yes" : "NO"));
+  }
+  text += fmt::format(
+      "\nA continual learner and Joint beat the better reference on {} of {} streams; DMSHM "
+      "beats ER on {} of {}.\n",
+      met_references, streams, met_dmshm, streams);
+  return text;
+}
+
 }  // namespace
 
 nlohmann::json run_autoscaling_bench(const AutoscalingBenchOptions& given) {
   AutoscalingBenchOptions options = given;
   if (options.smoke) {
     options.seeds = 1;
-    options.streams = {"synthetic"};
+    // The synthetic stream, or only the user's files when there are any.
+    options.streams =
+        options.csv.empty() ? std::vector<std::string>{"synthetic"} : std::vector<std::string>{};
     options.memory_fractions = {0.05};
     options.epochs = 2;
+  }
+  for (const auto& family : options.strategies) {
+    static const std::vector<std::string> kFamilies = {
+        "naive", "joint", "ewc", "er", "derpp", "agem", "dmshm", "dmshm-ablations"};
+    EVERGREEN_CHECK_INPUT(std::find(kFamilies.begin(), kFamilies.end(), family) != kFamilies.end(),
+                          "--strategies: unknown '{}' (known: {})", family,
+                          fmt::join(kFamilies, ", "));
   }
   set_thread_count(1);
   ensure_writable_directory(options.out_dir);
@@ -316,8 +628,20 @@ nlohmann::json run_autoscaling_bench(const AutoscalingBenchOptions& given) {
                            {"memory_fractions", options.memory_fractions},
                            {"smoke", options.smoke},
                            {"streams", nlohmann::json::array()}};
-  for (const auto& key : options.streams)
-    result["streams"].push_back(bench_one_stream(bench_stream(key, options), options));
+  // Every stream is built (and every file checked) before the first run starts.
+  std::vector<BenchStream> streams;
+  for (const auto& key : expand_stream_keys(options)) streams.push_back(bench_stream(key, options));
+  std::map<std::string, int> stems;
+  for (const auto& input : options.csv) {
+    EVERGREEN_CHECK_INPUT(!input.column.empty(), "--csv {}: give its --column", input.path);
+    // The key names the output folder: letters, digits, '-', '_' and '.' kept, others '-'.
+    std::string key = "csv-" + std::filesystem::path(input.path).stem().string();
+    for (char& c : key)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '-';
+    if (++stems[key] > 1) key += fmt::format("-{}", stems[key]);
+    streams.push_back(csv_bench_stream(key, input.path + ":" + input.column, input, options));
+  }
+  for (const auto& stream : streams) result["streams"].push_back(bench_one_stream(stream, options));
   write_file_atomically(options.out_dir + "/autoscaling.json", result.dump(2) + "\n");
   return result;
 }
@@ -357,7 +681,7 @@ std::string format_autoscaling_bench(const nlohmann::json& result) {
     for (const auto& fraction : result.at("memory_fractions"))
       text += check_goals(stream, fraction.get<double>());
   }
-  return text;
+  return text + format_summary(result);
 }
 
 }  // namespace evergreen::cli

@@ -4,10 +4,8 @@
 
 #include "commands.h"
 #include "evergreen/core/atomic_file.h"
-#include "autoscaling_bench.h"
 #include "classic_bench.h"
 #include "overhead_bench.h"
-#include "tpp_bench.h"
 
 namespace evergreen::cli {
 
@@ -44,90 +42,8 @@ void add_bench_command(CLI::App& app) {
     std::cout << (*json ? result.dump(2) + "\n" : format_overhead_bench(result));
   });
 
-  auto scaling = std::make_shared<AutoscalingBenchOptions>();
-  scaling->data_dir = std::string(EVERGREEN_SOURCE_DIR) + "/../shared/data";
-  scaling->out_dir = "runs/bench-autoscaling";
-  auto scaling_json = std::make_shared<bool>(false);
-  CLI::App* autoscaling = bench->add_subcommand(
-      "autoscaling",
-      "Every strategy (and two references) on workload streams: forecast error, forgetting, "
-      "cost, and the SLO effect of scaling on the forecasts (after Hao et al., CIKM 2023)");
-  autoscaling->add_option("--seeds", scaling->seeds, "seeds per configuration")->capture_default_str();
-  autoscaling->add_option("--memory-fractions", scaling->memory_fractions,
-                          "memory budgets as fractions of the stream's training windows")
-      ->delimiter(',')
-      ->capture_default_str();
-  autoscaling->add_option("--streams", scaling->streams, "synthetic, alibaba, nasa")
-      ->delimiter(',')
-      ->capture_default_str();
-  autoscaling->add_option("--epochs", scaling->epochs, "epochs per period")->capture_default_str();
-  autoscaling->add_option("--data", scaling->data_dir, "folder holding workload/ (shared data)")
-      ->capture_default_str();
-  autoscaling->add_option("--out", scaling->out_dir, "per-run outputs, traces and plots")
-      ->capture_default_str();
-  autoscaling->add_flag("--smoke", scaling->smoke,
-                        "one-minute version: synthetic stream, one seed, 2 epochs, few strategies");
-  autoscaling->add_flag("--json", *scaling_json, "print JSON instead of markdown");
-  autoscaling->callback([scaling, scaling_json] {
-    auto result = run_autoscaling_bench(*scaling);
-    std::cout << (*scaling_json ? result.dump(2) + "\n" : format_autoscaling_bench(result));
-  });
-
-  auto tpp = std::make_shared<TppBenchOptions>();
-  tpp->data_dir = std::string(EVERGREEN_SOURCE_DIR) + "/../shared/data";
-  tpp->python_script = std::string(EVERGREEN_SOURCE_DIR) + "/bench/nhp_reference.py";
-  auto tpp_json = std::make_shared<bool>(false);
-  CLI::App* tpp_command = bench->add_subcommand(
-      "tpp", "NHP and AttNHP against the true models of the synthetic TPP sets, their training "
-             "speed against a Python PyTorch reference, and PromptTPP against continual "
-             "baselines on event streams");
-  tpp_command->add_option("--datasets", tpp->datasets, "synthetic sets of the quality part")
-      ->delimiter(',')
-      ->capture_default_str();
-  tpp_command->add_option("--epochs", tpp->epochs, "NHP training epochs")->capture_default_str();
-  tpp_command->add_option("--learning-rate", tpp->learning_rate, "Adam's learning rate")
-      ->capture_default_str();
-  tpp_command->add_option("--batch-size", tpp->batch_size, "sequences per step")
-      ->capture_default_str();
-  tpp_command->add_option("--hidden-size", tpp->hidden_size, "NHP hidden units")
-      ->capture_default_str();
-  tpp_command->add_option("--integral-points", tpp->integral_points,
-                          "integral points per interval in training")->capture_default_str();
-  tpp_command->add_option("--evaluation-points", tpp->evaluation_points,
-                          "integral points per interval in evaluation")->capture_default_str();
-  tpp_command->add_option("--max-events", tpp->max_events, "truncate sequences (0: all)")
-      ->capture_default_str();
-  tpp_command->add_option("--attnhp-epochs", tpp->attnhp_epochs, "AttNHP training epochs")
-      ->capture_default_str();
-  tpp_command->add_option("--attnhp-window", tpp->attnhp_window,
-                          "AttNHP learns and is scored on windows of this many events")
-      ->capture_default_str();
-  tpp_command->add_option("--attnhp-integral-points", tpp->attnhp_integral_points,
-                          "AttNHP integral points per interval in training")
-      ->capture_default_str();
-  tpp_command->add_option("--speed-steps", tpp->speed_steps, "training steps timed for speed")
-      ->capture_default_str();
-  tpp_command->add_option("--data", tpp->data_dir, "folder holding tpp/synth")
-      ->capture_default_str();
-  tpp_command->add_option("--python", tpp->python, "Python with torch")->capture_default_str();
-  tpp_command->add_option("--parts", tpp->parts, "quality, speed, continual")
-      ->delimiter(',')
-      ->capture_default_str();
-  tpp_command->add_option("--seeds", tpp->seeds, "seeds of the continual part")
-      ->capture_default_str();
-  tpp_command->add_option("--continual-epochs", tpp->continual_epochs,
-                          "epochs per window in the continual part")->capture_default_str();
-  tpp_command->add_option("--thinning-samples", tpp->thinning_samples,
-                          "thinning chains per next-event prediction (continual part)")
-      ->capture_default_str();
-  tpp_command->add_option("--out", tpp->out_dir, "per-run outputs of the continual part")
-      ->capture_default_str();
-  tpp_command->add_flag("--smoke", tpp->smoke, "a quick version: hawkes1, 64 events, 1 epoch, no continual part");
-  tpp_command->add_flag("--json", *tpp_json, "print JSON instead of markdown");
-  tpp_command->callback([tpp, tpp_json] {
-    auto result = run_tpp_bench(*tpp);
-    std::cout << (*tpp_json ? result.dump(2) + "\n" : format_tpp_bench(result));
-  });
+  add_autoscaling_bench_command(*bench);
+  add_tpp_bench_command(*bench);
 
   auto classic = std::make_shared<ClassicBenchOptions>();
   classic->python_script = std::string(EVERGREEN_SOURCE_DIR) + "/bench/classic_reference.py";

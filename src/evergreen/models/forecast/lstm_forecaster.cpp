@@ -6,13 +6,13 @@
 
 namespace evergreen {
 
-LstmForecasterImpl::LstmForecasterImpl(const LstmForecasterOptions& options) : options_(options) {
+LstmForecasterImpl::LstmForecasterImpl(const LstmForecasterOptions& options)
+    : Forecaster(options.window(), options.input_length(), options.horizon()), options_(options) {
   EVERGREEN_CHECK_INPUT(options.layers() >= 1 && options.hidden_size() >= 1,
                         "lstm forecaster: layers and hidden_size must be >= 1");
-  lstm_ = register_module(
-      "lstm", torch::nn::LSTM(torch::nn::LSTMOptions(1, options.hidden_size())
-                                  .num_layers(options.layers())
-                                  .batch_first(true)));
+  lstm_ = register_module("lstm", torch::nn::LSTM(torch::nn::LSTMOptions(1, options.hidden_size())
+                                                      .num_layers(options.layers())
+                                                      .batch_first(true)));
   output_ = register_module("output", torch::nn::Linear(options.hidden_size(), options.horizon()));
 }
 
@@ -33,7 +33,8 @@ std::shared_ptr<Model> make_lstm(Options& options, const Stream& stream) {
   return std::make_shared<LstmForecasterImpl>(
       LstmForecasterOptions(input_length, horizon)
           .hidden_size(read_positive(options, "hidden_size", 32, "LSTM hidden units"))
-          .layers(read_positive(options, "layers", 1, "stacked LSTM layers")));
+          .layers(read_positive(options, "layers", 1, "stacked LSTM layers"))
+          .window(read_forecast_window_options(options)));
 }
 
 }  // namespace evergreen

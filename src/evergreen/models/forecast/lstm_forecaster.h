@@ -15,6 +15,8 @@ struct LstmForecasterOptions {
   TORCH_ARG(int64_t, horizon);
   TORCH_ARG(int64_t, hidden_size) = 32;
   TORCH_ARG(int64_t, layers) = 1;
+  /// Per-window normalisation and residual framing (see ForecastWindowOptions).
+  TORCH_ARG(ForecastWindowOptions, window);
 };
 
 /// Example:
@@ -37,7 +39,8 @@ class LstmForecasterImpl : public Forecaster {
 };
 TORCH_MODULE(LstmForecaster);
 
-/// The registry's factory: sizes from the stream's windows, options `hidden_size` and `layers`.
+/// The registry's factory: sizes from the stream's windows, options `hidden_size`, `layers` and
+/// the framing keys (read_forecast_window_options).
 std::shared_ptr<Model> make_lstm(Options& options, const Stream& stream);
 
 }  // namespace evergreen

@@ -6,9 +6,10 @@
 
 namespace evergreen {
 
-MlpForecasterImpl::MlpForecasterImpl(const MlpForecasterOptions& options) : options_(options) {
-  EVERGREEN_CHECK_INPUT(options.layers() >= 1 && options.hidden_size() >= 1,
-                        "mlp forecaster: layers and hidden_size must be >= 1");
+MlpForecasterImpl::MlpForecasterImpl(const MlpForecasterOptions& options)
+    : Forecaster(options.window(), options.input_length(), options.horizon()), options_(options) {
+  EVERGREEN_CHECK_INPUT(options.layers() >= 0 && options.hidden_size() >= 1,
+                        "mlp forecaster: layers must be >= 0 and hidden_size >= 1");
   hidden_layers_ = register_module("hidden", torch::nn::ModuleList());
   int64_t in = options.input_length();
   for (int64_t layer = 0; layer < options.layers(); ++layer) {
@@ -35,12 +36,24 @@ int64_t MlpForecasterImpl::forward_macs_per_row() const {
   return macs + linear_macs(in, options_.horizon());
 }
 
+namespace {
+
+int64_t read_layers(Options& options) {
+  auto layers = options.get<int64_t>(
+      "layers", 2, "hidden layers; 0: a linear map of the (normalised) window, the hint");
+  EVERGREEN_CHECK_INPUT(layers >= 0, "{}: must be >= 0, got {}", options.where("layers"), layers);
+  return layers;
+}
+
+}  // namespace
+
 std::shared_ptr<Model> make_mlp(Options& options, const Stream& stream) {
   auto [input_length, horizon] = window_shape(stream, "mlp");
   return std::make_shared<MlpForecasterImpl>(
       MlpForecasterOptions(input_length, horizon)
           .hidden_size(read_positive(options, "hidden_size", 64, "units per hidden layer"))
-          .layers(read_positive(options, "layers", 2, "hidden layers")));
+          .layers(read_layers(options))
+          .window(read_forecast_window_options(options)));
 }
 
 }  // namespace evergreen

@@ -14,7 +14,11 @@ struct MlpForecasterOptions {
   TORCH_ARG(int64_t, input_length);
   TORCH_ARG(int64_t, horizon);
   TORCH_ARG(int64_t, hidden_size) = 64;
-  TORCH_ARG(int64_t, layers) = 2;  ///< hidden layers; the last one's output is the hint
+  /// Hidden layers; the last one's output is the hint. 0: a linear forecaster whose hint is
+  /// the (normalised) window itself.
+  TORCH_ARG(int64_t, layers) = 2;
+  /// Per-window normalisation and residual framing (see ForecastWindowOptions).
+  TORCH_ARG(ForecastWindowOptions, window);
 };
 
 /// Example:
@@ -24,7 +28,9 @@ class MlpForecasterImpl : public Forecaster {
  public:
   explicit MlpForecasterImpl(const MlpForecasterOptions& options);
   int64_t forward_macs_per_row() const override;
-  int64_t hint_size() const override { return options_.hidden_size(); }
+  int64_t hint_size() const override {
+    return options_.layers() == 0 ? options_.input_length() : options_.hidden_size();
+  }
 
  protected:
   torch::Tensor encode(const torch::Tensor& x) override;
@@ -37,7 +43,8 @@ class MlpForecasterImpl : public Forecaster {
 };
 TORCH_MODULE(MlpForecaster);
 
-/// The registry's factory: sizes from the stream's windows, options `hidden_size` and `layers`.
+/// The registry's factory: sizes from the stream's windows, options `hidden_size`, `layers` and
+/// the framing keys (read_forecast_window_options).
 std::shared_ptr<Model> make_mlp(Options& options, const Stream& stream);
 
 }  // namespace evergreen
