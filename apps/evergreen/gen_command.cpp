@@ -13,7 +13,11 @@
 #include "commands.h"
 #include "evergreen/core/atomic_file.h"
 #include "evergreen/core/error.h"
+#include "evergreen/data/tpp/event_sequences.h"
 #include "evergreen/data/tpp/hawkes.h"
+#include "evergreen/data/tpp/hawkes_kernel_sum.h"
+#include "evergreen/data/tpp/known_process.h"
+#include "evergreen/data/tpp/self_correcting.h"
 #include "evergreen/data/workload_generator.h"
 #include "schema_flags.h"
 
@@ -57,9 +61,9 @@ void add_gen_workload_command(CLI::App& gen) {
 
 // Row-major D x D from a flat list; a single value fills the whole matrix.
 std::vector<std::vector<double>> hawkes_matrix(const std::vector<double>& flat, size_t dimension,
-                                               const char* flag) {
+                                               const std::string& flag) {
   EVERGREEN_CHECK_INPUT(flat.size() == dimension * dimension || flat.size() == 1,
-                        "gen hawkes: {} has {} values: expected {} (a {}x{} matrix, row i = the "
+                        "gen: {} has {} values: expected {} (a {}x{} matrix, row i = the "
                         "excited type) or 1",
                         flag, flat.size(), dimension * dimension, dimension, dimension);
   std::vector<std::vector<double>> matrix(dimension, std::vector<double>(dimension));
@@ -69,81 +73,189 @@ std::vector<std::vector<double>> hawkes_matrix(const std::vector<double>& flat, 
   return matrix;
 }
 
+// Where and how the generators write: `--out` (.json or .jsonl: EasyTPP JSON lines, which
+// `bench tpp --data` reads; anything else: CSV `time,type`, with a leading `sequence` column
+// when there are several), `--sequences` independent realisations, `--horizon`, `--seed`.
+struct EventOutputOptions {
+  std::string out;
+  int64_t sequences = 1;
+  double horizon = 1000;
+  uint64_t seed = 0;
+};
+
+void add_event_output_flags(CLI::App& command, EventOutputOptions& options) {
+  command
+      .add_option("--out", options.out,
+                  "file to write: .json or .jsonl for EasyTPP JSON lines (bench tpp --data reads "
+                  "them), else CSV time,type")
+      ->required();
+  command
+      .add_option("--sequences", options.sequences,
+                  "independent sequences (sequence i is seeded from --seed and i; 1: exactly "
+                  "the sequence of --seed)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command.add_option("--horizon", options.horizon, "simulate on [0, horizon]")
+      ->capture_default_str();
+  command.add_option("--seed", options.seed, "random seed")->capture_default_str();
+}
+
+// Simulates, writes the events and FILE.params.json (the parameters in `summary`, plus counts and
+// the exact log-likelihoods of the written numbers: %.17g round-trips), and prints one line.
+void write_generated_events(const KnownPointProcess& process, const EventOutputOptions& output,
+                            nlohmann::json summary) {
+  std::vector<MarkedSequence> sequences;
+  if (output.sequences == 1)
+    sequences.push_back(process.simulate(output.horizon, output.seed));
+  else
+    sequences = simulate_sequences(process, output.sequences, output.horizon, output.seed);
+  auto parent = std::filesystem::path(output.out).parent_path();
+  if (!parent.empty()) ensure_writable_directory(parent.string());
+  const std::string extension = std::filesystem::path(output.out).extension().string();
+  const int64_t types = process.num_types();
+  if (extension == ".json" || extension == ".jsonl") {
+    EventDataset data;
+    data.sequences = sequences;
+    data.num_types = types;
+    write_easytpp_json(data, output.out);
+  } else {
+    const bool several = sequences.size() > 1;
+    std::string csv = several ? "sequence,time,type\n" : "time,type\n";
+    for (size_t index = 0; index < sequences.size(); ++index)
+      for (int64_t n = 0; n < sequences[index].size(); ++n)
+        csv += fmt::format("{}{:.17g},{}\n", several ? fmt::format("{},", index) : std::string(),
+                           sequences[index].times[n], sequences[index].types[n]);
+    write_file_atomically(output.out, csv);
+  }
+  std::vector<int64_t> counts(static_cast<size_t>(types), 0);
+  double log_likelihood = 0, to_last = 0, easytpp = 0;
+  int64_t events = 0;
+  for (const auto& sequence : sequences) {
+    for (int64_t type : sequence.types) ++counts[static_cast<size_t>(type)];
+    events += sequence.size();
+    log_likelihood += process.log_likelihood(sequence, output.horizon);
+    to_last += process.log_likelihood_to_last_event(sequence);
+    easytpp += process.log_likelihood_easytpp(sequence);
+  }
+  summary["process"] = process.describe();
+  summary["horizon"] = output.horizon;
+  summary["seed"] = output.seed;
+  summary["sequences"] = output.sequences;
+  summary["events"] = events;
+  summary["events_per_type"] = counts;
+  summary["log_likelihood"] = log_likelihood;
+  summary["log_likelihood_to_last_event"] = to_last;
+  summary["log_likelihood_easytpp"] = easytpp;
+  const std::string params_file = output.out + ".params.json";
+  write_file_atomically(params_file, summary.dump(2) + "\n");
+  std::cout << fmt::format(
+                   "wrote {}: {} sequence{}, {} events on [0, {}] ({} per type); parameters and "
+                   "log-likelihood {:.6f} in {}",
+                   output.out, sequences.size(), sequences.size() == 1 ? "" : "s", events,
+                   output.horizon, fmt::join(counts, "/"), log_likelihood, params_file)
+            << std::endl;
+}
+
 void add_gen_hawkes_command(CLI::App& gen) {
   CLI::App* command = gen.add_subcommand(
       "hawkes",
-      "one sequence of a multivariate Hawkes process with exponential kernels, written as CSV "
-      "`time,type`, plus FILE.params.json with the parameters, stationary rates and the exact "
-      "log-likelihood of the written sequence");
+      "a multivariate Hawkes process whose kernels are sums of exponentials, written as CSV "
+      "`time,type` (or EasyTPP JSON), plus FILE.params.json with the parameters, stationary "
+      "rates and the exact log-likelihood of the written sequences");
   struct HawkesCommandOptions {
-    std::string out;
+    EventOutputOptions output;
     std::vector<double> mu{0.2, 0.3};
-    std::vector<double> alpha{0.3, 0.1, 0.2, 0.2};
-    std::vector<double> beta{1, 1, 1, 1};
-    double horizon = 1000;
-    uint64_t seed = 0;
+    std::vector<std::vector<double>> alpha{{0.3, 0.1, 0.2, 0.2}};
+    std::vector<std::vector<double>> beta{{1, 1, 1, 1}};
   };
   auto options = std::make_shared<HawkesCommandOptions>();
-  command->add_option("--out", options->out, "CSV file to write")->required();
+  add_event_output_flags(*command, options->output);
   command->add_option("--mu", options->mu, "background rate per type (D values)")
       ->delimiter(',')
       ->capture_default_str();
   command
       ->add_option("--alpha", options->alpha,
                    "D x D branching ratios, row-major: alpha_ij = events of type i triggered by "
-                   "one of type j (spectral radius < 1)")
-      ->delimiter(',')
-      ->capture_default_str();
-  command->add_option("--beta", options->beta, "D x D kernel decay rates, row-major (or one)")
-      ->delimiter(',')
-      ->capture_default_str();
-  command->add_option("--horizon", options->horizon, "simulate on [0, horizon]")
-      ->capture_default_str();
-  command->add_option("--seed", options->seed, "random seed")->capture_default_str();
+                   "one of type j; give it once per exponential term of the kernel (the sum "
+                   "over terms must have spectral radius < 1)")
+      ->delimiter(',');
+  command
+      ->add_option("--beta", options->beta,
+                   "D x D decay rates, row-major (or one), once per term: --alpha 0.4 --beta 1 "
+                   "--alpha 0.4 --beta 20 is the kernel 0.4 (e^-t + 20 e^-20t)")
+      ->delimiter(',');
 
   command->callback([options] {
-    HawkesParameters parameters;
+    const size_t terms = std::max(options->alpha.size(), options->beta.size());
+    EVERGREEN_CHECK_INPUT(
+        (options->alpha.size() == terms || options->alpha.size() == 1) &&
+            (options->beta.size() == terms || options->beta.size() == 1),
+        "gen hawkes: {} --alpha and {} --beta: expected one of each per kernel term (or one "
+        "shared by all terms)",
+        options->alpha.size(), options->beta.size());
+    HawkesKernelSumParameters parameters;
     parameters.mu = options->mu;
-    parameters.alpha = hawkes_matrix(options->alpha, options->mu.size(), "--alpha");
-    parameters.beta = hawkes_matrix(options->beta, options->mu.size(), "--beta");
-    std::vector<double> rates = hawkes_stationary_rates(parameters);  // validates
-    EventSequence events = simulate_hawkes(parameters, options->horizon, options->seed);
-
-    // %.17g round-trips, so the likelihood in the JSON is that of the file's numbers.
-    std::string csv = "time,type\n";
-    for (int64_t n = 0; n < events.size(); ++n)
-      csv += fmt::format("{:.17g},{}\n", events.times[n], events.types[n]);
-    auto parent = std::filesystem::path(options->out).parent_path();
-    if (!parent.empty()) ensure_writable_directory(parent.string());
-    write_file_atomically(options->out, csv);
-
-    std::vector<int64_t> counts(parameters.mu.size(), 0);
-    for (int64_t type : events.types) ++counts[static_cast<size_t>(type)];
+    const size_t dimension = options->mu.size();
+    for (size_t r = 0; r < terms; ++r) {
+      const auto& alpha = options->alpha[options->alpha.size() == 1 ? 0 : r];
+      const auto& beta = options->beta[options->beta.size() == 1 ? 0 : r];
+      parameters.kernels.push_back(
+          {hawkes_matrix(alpha, dimension, fmt::format("--alpha (term {})", r + 1)),
+           hawkes_matrix(beta, dimension, fmt::format("--beta (term {})", r + 1))});
+    }
+    std::vector<double> rates = hawkes_kernel_sum_stationary_rates(parameters);  // validates
+    HawkesParameters summed{parameters.mu, parameters.kernels[0].alpha, parameters.kernels[0].beta};
+    for (size_t r = 1; r < terms; ++r)
+      for (size_t i = 0; i < dimension; ++i)
+        for (size_t j = 0; j < dimension; ++j)
+          summed.alpha[i][j] += parameters.kernels[r].alpha[i][j];
     nlohmann::json summary = {
         {"generator", "hawkes"},
         {"intensity",
-         "lambda_i(t) = mu_i + sum_j sum_{t_m^j < t} alpha_ij beta_ij "
-         "exp(-beta_ij (t - t_m^j))"},
+         "lambda_i(t) = mu_i + sum_r sum_j sum_{t_m^j < t} alpha^r_ij beta^r_ij "
+         "exp(-beta^r_ij (t - t_m^j))"},
         {"mu", parameters.mu},
-        {"alpha", parameters.alpha},
-        {"beta", parameters.beta},
-        {"horizon", options->horizon},
-        {"seed", options->seed},
-        {"spectral_radius", hawkes_spectral_radius(parameters.alpha)},
+        {"spectral_radius", hawkes_spectral_radius(summed.alpha)},
         {"stationary_rates", rates},
-        {"events", events.size()},
-        {"events_per_type", counts},
-        {"log_likelihood", hawkes_log_likelihood(parameters, events, options->horizon)},
-        {"log_likelihood_to_last_event", hawkes_log_likelihood_to_last_event(parameters, events)},
     };
-    const std::string params_file = options->out + ".params.json";
-    write_file_atomically(params_file, summary.dump(2) + "\n");
-    std::cout << fmt::format(
-                     "wrote {}: {} events on [0, {}] ({} per type); parameters, stationary "
-                     "rates and log-likelihood {:.6f} in {}",
-                     options->out, events.size(), options->horizon, fmt::join(counts, "/"),
-                     summary["log_likelihood"].get<double>(), params_file)
-              << std::endl;
+    if (terms == 1) {  // the layout of a one-kernel process, as before
+      summary["alpha"] = parameters.kernels[0].alpha;
+      summary["beta"] = parameters.kernels[0].beta;
+    } else {
+      summary["kernels"] = nlohmann::json::array();
+      for (const auto& kernel : parameters.kernels)
+        summary["kernels"].push_back({{"alpha", kernel.alpha}, {"beta", kernel.beta}});
+    }
+    write_generated_events(HawkesProcess(parameters), options->output, summary);
+  });
+}
+
+void add_gen_self_correcting_command(CLI::App& gen) {
+  CLI::App* command = gen.add_subcommand(
+      "self-correcting",
+      "the self-correcting process lambda(t) = exp(mu t - alpha N(t)) (Isham & Westcott; one "
+      "event type, long-run rate mu / alpha), written as CSV `time,type` (or EasyTPP JSON), "
+      "plus FILE.params.json with the parameters and the exact log-likelihood");
+  struct SelfCorrectingCommandOptions {
+    EventOutputOptions output;
+    SelfCorrectingParameters parameters;
+  };
+  auto options = std::make_shared<SelfCorrectingCommandOptions>();
+  add_event_output_flags(*command, options->output);
+  command->add_option("--mu", options->parameters.mu, "growth of log lambda per unit time (> 0)")
+      ->capture_default_str();
+  command->add_option("--alpha", options->parameters.alpha, "drop of log lambda per event (> 0)")
+      ->capture_default_str();
+  command->callback([options] {
+    SelfCorrectingProcess process(options->parameters);  // validates
+    nlohmann::json summary = {{"generator", "self-correcting"},
+                              {"intensity",
+                               "lambda(t) = exp(mu t - alpha N(t)), N(t) the events "
+                               "strictly before t"},
+                              {"mu", options->parameters.mu},
+                              {"alpha", options->parameters.alpha},
+                              {"rate", options->parameters.mu / options->parameters.alpha}};
+    write_generated_events(process, options->output, summary);
   });
 }
 
@@ -154,6 +266,7 @@ void add_gen_command(CLI::App& app) {
   gen->require_subcommand(1);
   add_gen_workload_command(*gen);
   add_gen_hawkes_command(*gen);
+  add_gen_self_correcting_command(*gen);
 }
 
 }  // namespace evergreen::cli

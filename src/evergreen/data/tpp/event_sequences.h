@@ -68,4 +68,19 @@ EventDataset read_rmtpp_text(const std::string& event_file, const std::string& t
 EventDataset read_npz_arrival_times(const std::string& file,
                                     const std::string& array = "arrival_times.npy");
 
+/// Reads `file` in `format`: "npz", "easytpp" or "rmtpp", or "auto" to go by the extension
+/// (.npz; .json or .jsonl for EasyTPP; anything else is RMTPP text). RMTPP's times are in
+/// `time_file`, or when that is empty in the file named like `file` with "event" replaced by
+/// "time" in its name (event-1-train.txt -> time-1-train.txt). InputError for an unknown format
+/// or a missing time file.
+///
+/// Example:
+///   EventDataset data = read_event_dataset("so/event.txt");  // times from so/time.txt
+EventDataset read_event_dataset(const std::string& file, const std::string& format = "auto",
+                                const std::string& time_file = "");
+
+/// Writes `data` in EasyTPP's JSON-lines layout (read_easytpp_json reads it back; times with 17
+/// significant digits, so they round-trip exactly), through a temporary file and a rename.
+void write_easytpp_json(const EventDataset& data, const std::string& file);
+
 }  // namespace evergreen

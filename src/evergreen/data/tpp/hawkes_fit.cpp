@@ -42,10 +42,9 @@ HawkesFitResult fit_univariate_hawkes(const std::vector<EventSequence>& sequence
 
   // Start: a Poisson process at the observed rate with weak excitation.
   const double rate = events / std::max(span, 1e-12);
-  std::array<Point, 4> simplex = {Point{std::log(rate * 0.5), 0.0, 0.0},
-                                  Point{std::log(rate * 0.8), 0.0, 0.0},
-                                  Point{std::log(rate * 0.5), 1.0, 0.0},
-                                  Point{std::log(rate * 0.5), 0.0, 1.0}};
+  std::array<Point, 4> simplex = {
+      Point{std::log(rate * 0.5), 0.0, 0.0}, Point{std::log(rate * 0.8), 0.0, 0.0},
+      Point{std::log(rate * 0.5), 1.0, 0.0}, Point{std::log(rate * 0.5), 0.0, 1.0}};
   std::array<double, 4> values{};
   for (size_t i = 0; i < 4; ++i) values[i] = objective(simplex[i]);
   auto combine = [](const Point& a, const Point& b, double weight) {
@@ -55,7 +54,8 @@ HawkesFitResult fit_univariate_hawkes(const std::vector<EventSequence>& sequence
   };
   while (result.evaluations < max_evaluations) {
     std::array<size_t, 4> order = {0, 1, 2, 3};
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return values[a] < values[b]; });
+    std::sort(order.begin(), order.end(),
+              [&](size_t a, size_t b) { return values[a] < values[b]; });
     const size_t best = order[0], worst = order[3], second_worst = order[2];
     if (std::fabs(values[worst] - values[best]) <= 1e-10 * (1 + std::fabs(values[best]))) break;
     Point centroid{};
@@ -87,7 +87,8 @@ HawkesFitResult fit_univariate_hawkes(const std::vector<EventSequence>& sequence
       }
     }
   }
-  size_t best = static_cast<size_t>(std::min_element(values.begin(), values.end()) - values.begin());
+  size_t best =
+      static_cast<size_t>(std::min_element(values.begin(), values.end()) - values.begin());
   result.parameters = to_parameters(simplex[best]);
   result.log_likelihood = -values[best];
   return result;
