@@ -4,6 +4,7 @@
 #include "evergreen/models/forecast/mlp_forecaster.h"
 #include "evergreen/models/tpp/attentive_neural_hawkes.h"
 #include "evergreen/models/tpp/neural_hawkes.h"
+#include "evergreen/models/tpp/transformer_hawkes.h"
 #include "evergreen/models/vision/mlp_classifier.h"
 
 namespace evergreen {
@@ -22,6 +23,8 @@ const ModelRegistry& model_registry() {
           {"attnhp", "attentive neural Hawkes process (Yang, Mei & Eisner 2022)",
            make_attentive_neural_hawkes,
            {Kind::kEventSequences, AttentiveNeuralHawkesImpl::kCapabilities}},
+          {"thp", "Transformer Hawkes process (after Zuo et al. 2020)", make_transformer_hawkes,
+           {Kind::kEventSequences, TransformerHawkesImpl::kCapabilities}},
           {"mlp_classifier", "MLP image classifier (Mammoth's 784-100-100-10 backbone)",
            make_mlp_classifier, {Kind::kClassification, MlpClassifierImpl::kCapabilities}},
       });
