@@ -2,9 +2,9 @@
 #include <cstdio>
 #include <iostream>
 
+#include "classic_bench.h"
 #include "commands.h"
 #include "evergreen/core/atomic_file.h"
-#include "classic_bench.h"
 #include "overhead_bench.h"
 
 namespace evergreen::cli {
@@ -49,8 +49,9 @@ void add_bench_command(CLI::App& app) {
   classic->python_script = std::string(EVERGREEN_SOURCE_DIR) + "/bench/classic_reference.py";
   auto classic_json = std::make_shared<bool>(false);
   CLI::App* classic_command = bench->add_subcommand(
-      "classic", "Split / Permuted / Rotated Fashion-MNIST: every strategy in the DER paper's "
-                 "protocol (after Buzzega et al. 2020), and training speed against Python");
+      "classic",
+      "Split / Permuted / Rotated Fashion-MNIST: every strategy in the DER paper's "
+      "protocol (after Buzzega et al. 2020), and training speed against Python");
   classic_command->add_option("--benchmarks", classic->benchmarks, "split, permuted, rotated")
       ->delimiter(',')
       ->capture_default_str();
@@ -67,19 +68,25 @@ void add_bench_command(CLI::App& app) {
   classic_command->add_option("--data", classic->stream.data_dir,
                               "folder of IDX files in the MNIST layout (MNIST, KMNIST, ...; "
                               "default Debian's Fashion-MNIST)");
-  classic_command->add_option("--train-rows", classic->stream.train_rows,
-                              "training rows kept per task of split (0: all)")
+  classic_command
+      ->add_option("--train-rows", classic->stream.train_rows,
+                   "training rows kept per task of split (0: all)")
       ->capture_default_str();
-  classic_command->add_option("--test-rows", classic->stream.test_rows,
-                              "test rows kept per task of split (0: all)")->capture_default_str();
-  classic_command->add_option("--domain-train-rows", classic->domain_train_rows,
-                              "training rows kept per task of permuted and rotated (0: all)")
+  classic_command
+      ->add_option("--test-rows", classic->stream.test_rows,
+                   "test rows kept per task of split (0: all)")
       ->capture_default_str();
-  classic_command->add_option("--domain-test-rows", classic->domain_test_rows,
-                              "test rows kept per task of permuted and rotated (0: all)")
+  classic_command
+      ->add_option("--domain-train-rows", classic->domain_train_rows,
+                   "training rows kept per task of permuted and rotated (0: all)")
       ->capture_default_str();
-  classic_command->add_option("--domain-tasks", classic->stream.domain_tasks,
-                              "tasks of permuted and rotated")->capture_default_str();
+  classic_command
+      ->add_option("--domain-test-rows", classic->domain_test_rows,
+                   "test rows kept per task of permuted and rotated (0: all)")
+      ->capture_default_str();
+  classic_command
+      ->add_option("--domain-tasks", classic->stream.domain_tasks, "tasks of permuted and rotated")
+      ->capture_default_str();
   classic_command->add_option("--parts", classic->parts, "accuracy, speed")
       ->delimiter(',')
       ->capture_default_str();

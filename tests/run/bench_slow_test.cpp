@@ -4,8 +4,8 @@
 
 #include <cmath>
 #include <filesystem>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "test_support.h"
 
