@@ -5,6 +5,7 @@
 #include "classic_bench.h"
 #include "commands.h"
 #include "evergreen/core/atomic_file.h"
+#include "evergreen/core/resource_bounds.h"
 #include "overhead_bench.h"
 
 namespace evergreen::cli {
@@ -64,6 +65,7 @@ void add_bench_command(CLI::App& app) {
   classic_command->add_option("--seeds", classic->seeds, "seeds per configuration")
       ->capture_default_str();
   classic_command->add_option("--jobs", classic->jobs, "runs at once (one thread each)")
+      ->check(CLI::Range(int64_t{1}, max_threads()))
       ->capture_default_str();
   classic_command->add_option("--data", classic->stream.data_dir,
                               "folder of IDX files in the MNIST layout (MNIST, KMNIST, ...; "

@@ -2,14 +2,20 @@
 // checkpoints after every experience and resumption.
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <limits>
+#include <optional>
 
 #include "commands.h"
 #include "evergreen/core/atomic_file.h"
 #include "evergreen/core/options.h"
+#include "evergreen/core/quoting.h"
+#include "evergreen/core/resource_bounds.h"
 #include "evergreen/data/stream_registry.h"
 #include "evergreen/green/green_meter.h"
 #include "evergreen/models/model_registry.h"
@@ -26,13 +32,29 @@ struct RunArguments {
   std::string config_file;
   std::vector<std::string> overrides;
   std::string out_dir;
-  int64_t seed = -1;
-  int64_t threads = 0;
+  std::string seed, threads, stop_after;  // validated by whole_number_flag
+  CLI::Option* seed_flag = nullptr;
+  CLI::Option* threads_flag = nullptr;
+  CLI::Option* stop_after_flag = nullptr;
+  bool force_threads = false;
   std::string resume_dir;
-  int64_t stop_after = -1;
   bool list = false;
   bool markdown = false;
 };
+
+/// The value of a whole-number flag, within [minimum, maximum]. Parsed here, not by CLI11, which
+/// would clamp a value beyond int64 and leave a negative one indistinguishable from "not given".
+std::optional<int64_t> whole_number_flag(const std::string& flag, const std::string& text,
+                                         bool given, int64_t minimum) {
+  if (!given) return std::nullopt;
+  errno = 0;
+  char* end = nullptr;
+  long long value = std::strtoll(text.c_str(), &end, 10);
+  bool whole = !text.empty() && end == text.c_str() + text.size() && errno != ERANGE;
+  EVERGREEN_CHECK_INPUT(whole && value >= minimum, "{} {}: expected a whole number in {}..{}", flag,
+                        quote(text), minimum, std::numeric_limits<int64_t>::max());
+  return value;
+}
 
 std::string default_out_dir(const std::string& experiment) {
   std::time_t now = std::time(nullptr);
@@ -155,14 +177,18 @@ void run(const RunArguments& arguments) {
       list_components();
     return;
   }
+  auto seed = whole_number_flag("--seed", arguments.seed, arguments.seed_flag->count() > 0, 0);
+  auto threads =
+      whole_number_flag("--threads", arguments.threads, arguments.threads_flag->count() > 0, 1);
+  auto stop_after = whole_number_flag("--stop-after", arguments.stop_after,
+                                      arguments.stop_after_flag->count() > 0, 0);
   YAML::Node config;
   std::string file = arguments.config_file;
   std::string out_dir = arguments.out_dir;
   if (!arguments.resume_dir.empty()) {
-    EVERGREEN_CHECK_INPUT(arguments.config_file.empty() && arguments.overrides.empty() &&
-                              arguments.seed < 0 && arguments.threads <= 0,
+    EVERGREEN_CHECK_INPUT(arguments.config_file.empty() && arguments.overrides.empty() && !seed,
                           "--resume {}: the run's own config.yaml is used (a bit-identical "
-                          "continuation); drop CONFIG, --set, --seed and --threads",
+                          "continuation); drop CONFIG, --set and --seed",
                           arguments.resume_dir);
     file = arguments.resume_dir + "/config.yaml";
     EVERGREEN_CHECK_INPUT(std::filesystem::exists(file),
@@ -174,16 +200,25 @@ void run(const RunArguments& arguments) {
     out_dir = arguments.resume_dir;
   } else {
     config = file.empty() ? default_experiment_config() : load_yaml_file(file);
+    // An empty file would silently run the components' defaults, which are not the default
+    // experiment: say what the user probably meant.
+    EVERGREEN_CHECK_INPUT(file.empty() || config.size() > 0,
+                          "{}: the config is empty; run without CONFIG for the default experiment "
+                          "(configs/default.yaml is the same as a file)",
+                          file);
   }
   for (const auto& assignment : arguments.overrides) apply_override(config, assignment);
-  if (arguments.seed >= 0) config["seed"] = arguments.seed;
-  if (arguments.threads > 0) config["threads"] = arguments.threads;
+  // Flags are assignments too; messages about them name the flag.
+  if (seed) apply_override(config, fmt::format("seed={}", *seed), "--seed " + arguments.seed);
+  if (threads)
+    apply_override(config, fmt::format("threads={}", *threads), "--threads " + arguments.threads);
+  if (arguments.force_threads) apply_override(config, "force_threads=true", "--force-threads");
 
   ExperimentPlan plan = plan_experiment(config, file);
   RunControl control;
   control.out_dir = out_dir.empty() ? default_out_dir(plan.name) : out_dir;
   control.resume = !arguments.resume_dir.empty();
-  control.stop_after = arguments.stop_after;
+  control.stop_after = stop_after.value_or(-1);
   control.progress = print_progress;
   ensure_writable_directory(control.out_dir);  // before any work, so a bad --out fails at once
   std::fprintf(
@@ -227,12 +262,18 @@ void add_run_command(CLI::App& app) {
       ->allow_extra_args(false);
   command->add_option("--out", arguments->out_dir,
                       "output directory (default runs/<experiment>-<time>)");
-  command->add_option("--seed", arguments->seed, "seed of every random source (overrides seed:)");
-  command->add_option("--threads", arguments->threads, "intra-op threads (overrides threads:)");
+  arguments->seed_flag = command->add_option("--seed", arguments->seed,
+                                             "seed of every random source (overrides seed:)");
+  arguments->threads_flag =
+      command->add_option("--threads", arguments->threads, "intra-op threads (overrides threads:)");
+  command->add_flag("--force-threads", arguments->force_threads,
+                    fmt::format("allow more than {} x the hardware threads (force_threads:)",
+                                kThreadsPerHardwareThread));
   command->add_option("--resume", arguments->resume_dir,
                       "continue an interrupted run from its last checkpoint");
-  command->add_option("--stop-after", arguments->stop_after,
-                      "stop cleanly once N experiences are trained (resume later)");
+  arguments->stop_after_flag =
+      command->add_option("--stop-after", arguments->stop_after,
+                          "stop cleanly once N experiences are trained (resume later)");
   command->add_flag("--list", arguments->list,
                     "list the registered streams, models and strategies with their options");
   command->add_flag("--markdown", arguments->markdown,

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "evergreen/core/resource_bounds.h"
 #include "tpp_bench.h"
 
 namespace evergreen::cli {
@@ -97,7 +98,7 @@ void add_tpp_bench_command(CLI::App& bench) {
       ->add_option("--jobs", tpp->jobs,
                    "quality-part trainings run at once, one thread each (results do not depend "
                    "on it)")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(int64_t{1}, max_threads()))
       ->capture_default_str();
   tpp_command->add_option("--speed-steps", tpp->speed_steps, "training steps timed for speed")
       ->capture_default_str();

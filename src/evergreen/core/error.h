@@ -1,5 +1,6 @@
-// Two kinds of error, as PyTorch separates TORCH_CHECK from internal asserts:
-// InputError is the user's (bad file, bad option: exit code 2), anything else is ours (exit 1).
+// Kinds of error, as PyTorch separates TORCH_CHECK from internal asserts: InputError is the
+// user's (bad file, bad option: exit code 2), EnvironmentError the machine's (disk full, I/O
+// error, output directory locked by another run: exit code 3), anything else is ours (exit 1).
 #pragma once
 
 #include <fmt/format.h>
@@ -17,6 +18,13 @@ namespace evergreen {
 class InputError : public std::runtime_error {
  public:
   explicit InputError(const std::string& message) : std::runtime_error(message) {}
+};
+
+/// The environment refused: an I/O error or full disk while writing, a directory another run
+/// holds. The message names the path and the OS's reason; retrying elsewhere may succeed.
+class EnvironmentError : public std::runtime_error {
+ public:
+  explicit EnvironmentError(const std::string& message) : std::runtime_error(message) {}
 };
 
 }  // namespace evergreen

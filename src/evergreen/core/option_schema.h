@@ -16,6 +16,7 @@
 
 #include "evergreen/core/error.h"
 #include "evergreen/core/options.h"
+#include "evergreen/core/quoting.h"
 
 namespace evergreen {
 
@@ -202,7 +203,7 @@ class OptionSchema {
       auto text = options.get<std::string>(spec.key, spec.default_value, spec.help);
       std::optional<T> value = parse(text);
       EVERGREEN_CHECK_INPUT(value.has_value(), "{}: must be {}, got '{}'", options.where(spec.key),
-                            expected, text);
+                            expected, quote(text));
       field(s) = *value;
     };
     entry.value_text_ = [field, to_text](S& s) { return "'" + to_text(field(s)) + "'"; };

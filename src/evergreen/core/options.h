@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "evergreen/core/error.h"
+#include "evergreen/core/quoting.h"
 
 namespace evergreen {
 
@@ -80,11 +81,17 @@ std::string help_with_choices(const std::string& help, const std::vector<std::st
 void check_choice(const std::string& field, const std::string& value,
                   const std::vector<std::string>& choices);
 
-/// Loads a YAML file; a parse error becomes an InputError with file, line and column.
+/// Loads a YAML config file (a map): a missing file, a directory, a parse error or a key given
+/// twice in one map becomes an InputError with file, line and column.
 YAML::Node load_yaml_file(const std::string& file);
 
-/// Applies `key.sub=value` (value parsed as YAML) to `root`.
-void apply_override(YAML::Node root, const std::string& assignment);
+/// The same for YAML text (the contents of `file`, named in messages).
+YAML::Node parse_yaml_config(const std::string& text, const std::string& file);
+
+/// Applies `key.sub=value` (value parsed as YAML) to `root`. Messages about the field then name
+/// `origin` (default "--set key.sub=value": "--set green.pue=nan: ...") instead of a position in
+/// the file.
+void apply_override(YAML::Node root, const std::string& assignment, const std::string& origin = "");
 
 /// Writes `node` as YAML to `file` (temporary file + rename).
 void save_yaml_file(const YAML::Node& node, const std::string& file);
@@ -110,7 +117,8 @@ T Options::get(const std::string& key, const T& default_value, const std::string
   } catch (const YAML::Exception&) {
     YAML::Emitter emitter;
     emitter << YAML::Flow << value;
-    throw InputError(where(key) + ": cannot read '" + emitter.c_str() + "' as the expected " +
+    throw InputError(where(key) + ": cannot read '" + quote(emitter.c_str()) +
+                     "' as the expected " +
                      (std::is_same_v<T, bool>          ? "boolean"
                       : std::is_integral_v<T>          ? "integer"
                       : std::is_floating_point_v<T>    ? "number"

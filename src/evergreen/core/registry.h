@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "evergreen/core/error.h"
+#include "evergreen/core/quoting.h"
 
 namespace evergreen {
 
@@ -35,7 +36,7 @@ class Registry {
   const Entry& find(const std::string& name, const std::string& where) const {
     for (const auto& entry : entries_)
       if (entry.name == name) return entry;
-    throw InputError(fmt::format("{}: unknown {} '{}' (known: {})", where, kind_, name,
+    throw InputError(fmt::format("{}: unknown {} '{}' (known: {})", where, kind_, quote(name),
                                  fmt::join(names(), ", ")));
   }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "evergreen/core/error.h"
+#include "evergreen/core/quoting.h"
 #include "evergreen/models/flat_adam.h"
 #include "evergreen/models/flat_sgd.h"
 
@@ -44,7 +45,7 @@ TrainOptions read_train_options(Options& options) {
 torch::Device parse_device(const std::string& name, const std::string& field) {
   const bool cuda = name == "cuda" || name.rfind("cuda:", 0) == 0;
   EVERGREEN_CHECK_INPUT(name == "cpu" || cuda, "{}: expected cpu, cuda or cuda:N, got '{}'", field,
-                        name);
+                        quote(name));
   if (!cuda) return torch::Device(torch::kCPU);
   EVERGREEN_CHECK_INPUT(torch::cuda::is_available(),
                         "{}: '{}' asked for, but this LibTorch sees no CUDA device (a CPU-only "
@@ -55,7 +56,8 @@ torch::Device parse_device(const std::string& name, const std::string& field) {
     const std::string digits = name.substr(5);
     EVERGREEN_CHECK_INPUT(!digits.empty() && digits.size() < 4 &&
                               digits.find_first_not_of("0123456789") == std::string::npos,
-                          "{}: expected cuda:N with N a device number, got '{}'", field, name);
+                          "{}: expected cuda:N with N a device number, got '{}'", field,
+                          quote(name));
     index = std::stoll(digits);
   }
   EVERGREEN_CHECK_INPUT(index < static_cast<int64_t>(torch::cuda::device_count()),
@@ -125,6 +127,38 @@ void Trainer::adopt_parameter_groups() {
   }
 }
 
+namespace {
+
+/// Why the loss of `experience` may have become non-finite, naming what to check: the input
+/// tensors that hold non-finite or extreme values, else the options that make training diverge.
+std::string non_finite_loss_message(const Experience& experience, const Batch& data, int64_t epoch,
+                                    const TrainOptions& options) {
+  std::vector<std::string> suspects;
+  for (const auto& [name, tensor] : data) {
+    if (!tensor.is_floating_point() || tensor.numel() == 0) continue;
+    torch::Tensor values = tensor.to(torch::kDouble);
+    int64_t non_finite = (~torch::isfinite(values)).sum().item<int64_t>();
+    double largest = values.nan_to_num(0, 0, 0).abs().max().item<double>();
+    if (non_finite > 0)
+      suspects.push_back(fmt::format("'{}' holds {} non-finite values", name, non_finite));
+    else if (largest > 1e6)
+      suspects.push_back(fmt::format("'{}' reaches {:.3g}", name, largest));
+  }
+  std::string cause = suspects.empty()
+                          ? fmt::format(
+                                "the inputs are finite and moderate, so training diverged: lower "
+                                "train.learning_rate (now {:g}) or the strategy's loss weights",
+                                options.learning_rate())
+                          : fmt::format(
+                                "the training data {}: check the stream's data files and its "
+                                "normalisation options",
+                                fmt::join(suspects, ", "));
+  return fmt::format("experience '{}', epoch {}: the training loss is not finite; {}",
+                     experience.name, epoch, cause);
+}
+
+}  // namespace
+
 TrainedRows Trainer::train(const Experience& experience, const EpochCallback& on_epoch) {
   TrainingContext context = this->context(experiences_trained_);
   Batch data = strategy_.training_data(experience);
@@ -172,10 +206,8 @@ TrainedRows Trainer::train(const Experience& experience, const EpochCallback& on
       ++steps;
     }
     const double epoch_loss = loss_sum.item<double>();
-    EVERGREEN_CHECK_INPUT(std::isfinite(epoch_loss),
-                          "experience '{}', epoch {}: the training loss is not finite (check the "
-                          "data for extreme values or lower train.learning_rate)",
-                          experience.name, epoch + 1);
+    if (!std::isfinite(epoch_loss))
+      throw InputError(non_finite_loss_message(experience, data, epoch + 1, options_));
     if (on_epoch) on_epoch(epoch + 1, options_.epochs(), epoch_loss / static_cast<double>(steps));
   }
   strategy_.after_experience(context, experience);
