@@ -131,7 +131,8 @@ TEST(Options, FieldsGivenBySetAreReportedAsTheAssignment) {
   apply_override(root, "train={epochs: x}");
   Options train(root["train"], "train", "cfg.yaml");
   EXPECT_EQ(testing::input_error_of([&] { train.get<int>("epochs", 1); }),
-            "--set train={epochs: x}: cannot read 'x' as the expected integer");
+            "--set train={epochs: x}: field 'train.epochs': cannot read 'x' as the expected "
+            "integer");
   // Fields from the file keep their file position; a flag names itself.
   YAML::Node other = parse_yaml_config("seed: 3\nthreads: 2\n", "run.yaml");
   Options root_options(other, "", "run.yaml");

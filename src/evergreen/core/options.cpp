@@ -44,26 +44,33 @@ std::string flow_text(const YAML::Node& node) {
   return emitter.c_str();
 }
 
-/// The latest assignment that gave `field` its current value, or gave a map above it as a whole
-/// (--set 'green={pue: nan}'); "" when none did.
+/// Where `field` got its value when the latest assignment to it, or to a map above it as a whole
+/// (--set 'green={pue: nan}'), gave it; "" when none did.
 std::string override_origin(const std::string& field, const YAML::Node& value) {
   std::lock_guard<std::mutex> lock(override_origins_mutex);
   const OverrideOrigin* latest = nullptr;
+  bool latest_is_exact = false;
   for (const auto& [assigned, origin] : override_origins) {
     bool exact = assigned == field && value.IsDefined() && flow_text(value) == origin.value;
     bool above = field.size() > assigned.size() &&
                  field.compare(0, assigned.size(), assigned) == 0 &&
                  (field[assigned.size()] == '.' || field[assigned.size()] == '[');
-    if ((exact || above) && (!latest || origin.order > latest->order)) latest = &origin;
+    if ((exact || above) && (!latest || origin.order > latest->order)) {
+      latest = &origin;
+      latest_is_exact = exact;
+    }
   }
-  return latest ? latest->assignment : "";
+  if (!latest) return "";
+  // Below the assigned key, the field itself is named too (strategies[0].name).
+  return latest_is_exact ? quote(latest->assignment)
+                         : fmt::format("{}: field '{}'", quote(latest->assignment), field);
 }
 
 }  // namespace
 
 std::string Options::where(const std::string& key) const {
   const std::string origin = override_origin(field(key), key.empty() ? node_ : node_[key]);
-  if (!origin.empty()) return quote(origin);
+  if (!origin.empty()) return origin;
   YAML::Mark mark = key.empty() || !node_[key].IsDefined() ? node_.Mark() : node_[key].Mark();
   std::string location = file_.empty() ? "config" : file_;
   if (!mark.is_null()) location += fmt::format(":{}:{}", mark.line + 1, mark.column + 1);
