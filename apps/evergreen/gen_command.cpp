@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -37,6 +38,9 @@ void add_gen_workload_command(CLI::App& gen) {
 
   command->callback([flags, out] {
     const WorkloadGeneratorOptions options = flags->read(workload_generator_schema());
+    // The points and their text, sized before anything is generated.
+    check_workload_size(options, kBytesPerWorkloadPoint + kCsvBytesPerWorkloadPoint,
+                        "gen workload");
     GeneratedWorkload workload = generate_workload(options);
     auto parent = std::filesystem::path(*out).parent_path();
     if (!parent.empty()) ensure_writable_directory(parent.string());
@@ -83,6 +87,29 @@ struct EventOutputOptions {
   uint64_t seed = 0;
 };
 
+// What one generated event costs until the file is written: its time and type in the sequence
+// (kBytesPerSimulatedEvent) and at most 192 B of text (~40 B in CSV; in JSON the two strings the
+// writer formats per time, ~150 B, and their share of the output line).
+constexpr double kBytesPerWrittenEvent = kBytesPerSimulatedEvent + 192;
+
+// A horizon of 1e300 is a number, but not a length of time any simulation gets to the end of;
+// nan and inf are not even that. The expected size is checked after this, by the generator.
+const CLI::Validator kFinitePositive(
+    [](const std::string& text) {
+      double value = 0;
+      try {
+        size_t used = 0;
+        value = std::stod(text, &used);
+        if (used != text.size()) return std::string("expected a finite number > 0, got " + text);
+      } catch (const std::exception&) {
+        return std::string("expected a finite number > 0, got " + text);
+      }
+      return std::isfinite(value) && value > 0
+                 ? std::string()
+                 : std::string("expected a finite number > 0, got " + text);
+    },
+    "FINITE > 0");
+
 void add_event_output_flags(CLI::App& command, EventOutputOptions& options) {
   command
       .add_option("--out", options.out,
@@ -96,6 +123,7 @@ void add_event_output_flags(CLI::App& command, EventOutputOptions& options) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   command.add_option("--horizon", options.horizon, "simulate on [0, horizon]")
+      ->check(kFinitePositive)
       ->capture_default_str();
   command.add_option("--seed", options.seed, "random seed")->capture_default_str();
 }
@@ -104,6 +132,10 @@ void add_event_output_flags(CLI::App& command, EventOutputOptions& options) {
 // the exact log-likelihoods of the written numbers: %.17g round-trips), and prints one line.
 void write_generated_events(const KnownPointProcess& process, const EventOutputOptions& output,
                             nlohmann::json summary) {
+  // Sized before anything runs: `--horizon 1e300` or `--sequences 1e12` would run until killed.
+  check_simulation_size(
+      process, output.sequences, output.horizon, kBytesPerWrittenEvent,
+      fmt::format("gen: --sequences {} --horizon {}", output.sequences, output.horizon));
   std::vector<MarkedSequence> sequences;
   if (output.sequences == 1)
     sequences.push_back(process.simulate(output.horizon, output.seed));

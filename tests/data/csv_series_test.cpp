@@ -11,7 +11,6 @@
 namespace evergreen {
 namespace {
 
-
 // The message of the InputError that reading throws, or "no error".
 std::string read_error(const std::string& file, const CsvSeriesOptions& options) {
   try {
@@ -115,6 +114,38 @@ TEST_F(CsvSeries, TextInTheColumnNamesFileLineAndColumn) {
   std::string empty_field = write("h.csv", "1,2\n3,\n");
   EXPECT_EQ(read_error(empty_field, CsvSeriesOptions().column("1")),
             empty_field + ":2:3: column '1': expected a number, got ''");
+}
+
+// strtod reads hexadecimal ("0x1A" is 26, "0x1p3" is 8): in a column of decimal numbers such
+// text is a mix-up (an id, a hash), never a value.
+TEST_F(CsvSeries, HexadecimalAndOtherNonDecimalTextIsNotANumber) {
+  std::string file = write("hex.csv", "v\n1\n0x1A\n");
+  EXPECT_EQ(read_error(file, CsvSeriesOptions().column("v")),
+            file + ":3:1: column 'v': expected a number, got '0x1A'");
+  std::string float_hex = write("hexp.csv", "v\n2.5\n0x1p3\n");
+  EXPECT_EQ(read_error(float_hex, CsvSeriesOptions().column("v")),
+            float_hex + ":3:1: column 'v': expected a number, got '0x1p3'");
+  std::string nan_payload = write("nanp.csv", "v\n2.5\nnan(7)\n");
+  EXPECT_EQ(read_error(nan_payload, CsvSeriesOptions().column("v")),
+            nan_payload + ":3:1: column 'v': expected a number, got 'nan(7)'");
+  // Every decimal spelling still reads.
+  std::string decimal = write("dec.csv", "v\n+1.5\n-.5\n2.\n1e3\n-2E-2\n");
+  EXPECT_EQ(read_csv_series(decimal, CsvSeriesOptions().column("v")).values,
+            (std::vector<double>{1.5, -0.5, 2, 1000, -0.02}));
+}
+
+// A group of values each finite can sum past the largest double: the point would be inf.
+TEST_F(CsvSeries, AResampledGroupThatOverflowsIsReported) {
+  std::string file = write("big.csv", "v\n1e308\n1e308\n1\n1\n");
+  std::string message =
+      read_error(file, CsvSeriesOptions().column("v").resample(2).aggregate("sum"));
+  EXPECT_NE(message.find(file + ": column 'v': values 1-2 (resample 2, aggregate sum)"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("not a finite number"), std::string::npos) << message;
+  // The mean of the same group is finite and is read.
+  EXPECT_EQ(read_csv_series(file, CsvSeriesOptions().column("v").resample(2)).values,
+            (std::vector<double>{1e308, 1}));
 }
 
 TEST_F(CsvSeries, NonFiniteValuesAreReported) {

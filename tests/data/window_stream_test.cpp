@@ -137,6 +137,49 @@ TEST(WindowStream, StandardisesWithTheFirstPeriodsTrainingPointsOnly) {
   EXPECT_TRUE(torch::all(flat.experiences[1].train.at("x") == 0).item<bool>());
 }
 
+// Values near 1e-298 squared underflow to 0: the scale became 1, every standardised value 0 in
+// float32, and the stream that of an all-zeros series. Scaled in double, the windows are those of
+// the same series at ordinary magnitude, and the scale is the series' own.
+TEST(WindowStream, TinyAndHugeSeriesStandardiseLikeTheSameSeriesAtOrdinaryMagnitude) {
+  auto options = WindowStreamOptions().periods(2).input_length(3).horizon(2).test_fraction(0.5);
+  const Series reference = ramp(25);
+  const Stream expected = make_window_stream(reference, options);
+  for (double magnitude : {1e-298, 1e-200, 1e200, 1e300}) {
+    SCOPED_TRACE(magnitude);
+    Series scaled = reference;
+    for (double& value : scaled.values) value *= magnitude;
+    Stream stream = make_window_stream(scaled, options);
+    EXPECT_NEAR(stream.spec.target.scale / (expected.spec.target.scale * magnitude), 1.0, 1e-12);
+    EXPECT_NEAR(stream.spec.target.offset / (expected.spec.target.offset * magnitude), 1.0, 1e-12);
+    for (int64_t e = 0; e < stream.size(); ++e) {
+      for (const char* key : {"x", "y"}) {
+        const auto& got = stream.experiences[e].train.at(key);
+        EXPECT_TRUE(torch::allclose(got, expected.experiences[e].train.at(key), 1e-6, 1e-6));
+        EXPECT_GT(got.abs().max().item<float>(), 0.5f);  // not the zeros of an underflow
+      }
+    }
+  }
+  // A constant tiny series keeps its magnitude as the scale (not 1, which would flush the
+  // later points' differences to 0 in float32).
+  Series tiny = ramp(25, "tiny");
+  for (int64_t i = 0; i < 25; ++i) tiny.values[i] = i < 6 ? 3e-298 : 4e-298;
+  Stream steps = make_window_stream(tiny, options);
+  EXPECT_DOUBLE_EQ(steps.spec.target.scale, 3e-298);
+  EXPECT_FLOAT_EQ(steps.experiences[1].train.at("x")[0][0].item<float>(), 1.0f / 3.0f);
+}
+
+// A point far outside the first period's spread becomes inf in float32: refused, naming it.
+TEST(WindowStream, APointFloat32CannotHoldIsRefused) {
+  auto options = WindowStreamOptions().periods(2).input_length(3).horizon(2).test_fraction(0.5);
+  Series series = ramp(25, "data.csv:load");
+  series.values[20] = 1e300;
+  std::string message = stream_error(series, options);
+  EXPECT_NE(message.find("series 'data.csv:load': point 20 (1e+300) lies"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("float32, which the models compute in, cannot hold it"), std::string::npos)
+      << message;
+}
+
 TEST(WindowStream, ReportsTheAnomalousFractionOfEachPeriod) {
   Series series = ramp(20);
   series.anomaly_labels.assign(20, 0);

@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "evergreen/core/error.h"
+#include "evergreen/core/resource_bounds.h"
 #include "evergreen/data/csv_series.h"
 #include "test_support.h"
 
@@ -310,6 +312,49 @@ TEST(GenWorkloadCommand, WritesTheFilesAndSummarises) {
   auto bad = evergreen::testing::run_cli("gen workload --out " + file + " --days 0");
   EXPECT_EQ(bad.exit_code, 2) << bad.output;
   EXPECT_NE(bad.output.find("'days'"), std::string::npos) << bad.output;
+}
+
+// `gen workload --days 100000000` ran unbounded: the size is refused before generating.
+TEST(WorkloadGenerator, SizesBeyondTheMemoryBudgetAreRefusedWithTheEstimate) {
+  set_memory_budget_bytes(double{1 << 30});
+  std::string message = evergreen::testing::input_error_of(
+      [] { generate_workload(WorkloadGeneratorOptions().days(100000000)); });
+  EXPECT_NE(message.find("workload generator: days 100000000 x steps_per_day 48 = 4.8e+09 "
+                         "points: would allocate about 268 GiB"),
+            std::string::npos)
+      << message;
+  // days x steps_per_day beyond 64 bits is refused by the option's check.
+  message = evergreen::testing::input_error_of([] {
+    generate_workload(WorkloadGeneratorOptions().days(int64_t{1} << 60).steps_per_day(1024));
+  });
+  EXPECT_NE(message.find("option 'days': must keep days x steps_per_day within 64 bits"),
+            std::string::npos)
+      << message;
+  set_memory_budget_bytes(0);
+}
+
+TEST(WorkloadGenerator, OptionsWhoseSumOverflowsAreRefused) {
+  std::string message = evergreen::testing::input_error_of([] {
+    generate_workload(
+        WorkloadGeneratorOptions().days(7).base_level(1.5e308).daily_amplitude(1e308));
+  });
+  EXPECT_NE(message.find("workload generator: step "), std::string::npos) << message;
+  EXPECT_NE(message.find("is not a finite number"), std::string::npos) << message;
+  EXPECT_NE(message.find("base_level, daily_amplitude"), std::string::npos) << message;
+}
+
+TEST(GenWorkloadCommand, RefusesAnUnboundedSizeBeforeGenerating) {
+  evergreen::testing::TemporaryDirectory directory;
+  std::string file = directory.file("w.csv");
+  setenv("EVERGREEN_MEMORY_BUDGET_GB", "1", 1);  // the same refusal on any machine
+  auto result = evergreen::testing::run_cli("gen workload --out " + file + " --days 100000000");
+  unsetenv("EVERGREEN_MEMORY_BUDGET_GB");
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_NE(result.output.find("gen workload: days 100000000 x steps_per_day 48"),
+            std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("more than the memory budget"), std::string::npos) << result.output;
+  EXPECT_FALSE(std::filesystem::exists(file));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "evergreen/core/error.h"
 #include "evergreen/data/tpp/sequence_windows.h"
 #include "evergreen/models/tpp/neural_hawkes.h"
 
@@ -55,6 +56,32 @@ TEST(PointProcessNll, MorePointsEvaluateTheTrainedParameters) {
   EXPECT_GT(std::fabs(model_nll_per_event(*make(200), pad_to_longest(sequences())).easytpp -
                       expected.easytpp),
             1e-3);
+}
+
+// Sequences of one event score nothing; NLL 0 over no event read as a perfect model.
+TEST(PointProcessNll, SequencesWithoutAScoredEventAreRefused) {
+  auto model = constant_rate_nhp(20, 0);
+  const Batch singles = pad_to_longest({{{0.5}, {0}}, {{1.25}, {0}}, {{2.0}, {0}}});
+  std::string message = "no error";
+  try {
+    model_nll_per_event(*model, singles);
+  } catch (const InputError& error) {
+    message = error.what();
+  }
+  EXPECT_EQ(message,
+            "NLL per event: the 3 sequences hold no scored event (each has fewer than 2 events; "
+            "the first only starts the history)");
+  message = "no error";
+  try {
+    model->evaluate(singles);
+  } catch (const InputError& error) {
+    message = error.what();
+  }
+  EXPECT_NE(message.find("nll_per_event: the 3 evaluated sequences hold no scored event"),
+            std::string::npos)
+      << message;
+  // One sequence with a scored event is enough.
+  EXPECT_TRUE(std::isfinite(model->evaluate(pad_to_longest(sequences())).at("nll_per_event")));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <sstream>
 #include <stdexcept>
@@ -96,6 +97,55 @@ TEST(GreenOptionsTest, BadValuesNameTheField) {
       EXPECT_NE(std::string(error.what()).find("run.yaml:1:"), std::string::npos) << error.what();
     }
   }
+}
+
+// Finite but absurd constants made the CO2 infinite, written as null and inf with exit 0.
+TEST(GreenOptionsTest, ImplausiblyLargeValuesNameTheFieldAndTheRange) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"{grid_intensity: 1e308}",
+       "field 'green.grid_intensity': expected a number >= 0 and <= 2000"},
+      {"{pue: 1e300}", "field 'green.pue': expected a number >= 1 and <= 10"},
+      {"{cpu_watts_per_core: 1e308}",
+       "field 'green.cpu_watts_per_core': expected a number >= 0 "
+       "and <= 1000"},
+      {"{ram_watts_per_gb: 1e200}",
+       "field 'green.ram_watts_per_gb': expected a number >= 0 and "
+       "<= 100"},
+  };
+  for (const auto& [yaml, expected] : cases) {
+    Options options(YAML::Load(yaml), "green", "run.yaml");
+    std::string message = testing::input_error_of([&] { read_green_options(options); });
+    EXPECT_NE(message.find(expected), std::string::npos) << yaml << ": " << message;
+  }
+  // The largest plausible values are accepted.
+  Options largest(YAML::Load("{grid_intensity: 2000, pue: 10, cpu_watts_per_core: 1000, "
+                             "ram_watts_per_gb: 100}"),
+                  "green", "run.yaml");
+  EXPECT_NO_THROW(read_green_options(largest));
+}
+
+// Constants set in code skip read_green_options: the totals are checked before they are written.
+TEST(GreenMeterTest, ANonFiniteTotalIsRefusedBeforeItIsWritten) {
+  GreenOptions absurd = estimate_options();
+  absurd.pue = 1e308;
+  absurd.grid_intensity_g_per_kwh = 1e308;
+  GreenMeter meter(absurd);
+  meter.start("train");
+  busy_cpu(0.01);
+  meter.stop("train");
+  ASSERT_FALSE(std::isfinite(meter.total().co2_kg));
+  std::string message = testing::input_error_of([&] { meter.summary_json(); });
+  EXPECT_NE(message.find("green meter: the CO2 of phase 'total' is not a finite number (inf): "
+                         "check green.grid_intensity, green.pue"),
+            std::string::npos)
+      << message;
+  TemporaryDirectory directory;
+  const std::string csv = directory.file("green.csv");
+  EXPECT_NE(testing::input_error_of([&] {
+              meter.write_csv(csv, "x", "run");
+            }).find("is not a finite number"),
+            std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(csv));
 }
 
 TEST(GreenMeterTest, BusyLoopUsesCpuAndWallTime) {

@@ -167,7 +167,7 @@ class SeriesBuilder {
     double value;
     EVERGREEN_CHECK_INPUT(parse_double(field.text, &value),
                           "{}:{}:{}: {}: expected a number, got '{}'", file_, line_number,
-                          field.column, what, field.text);
+                          field.column, what, shorten(field.text));
     bool finite = std::isfinite(value);
     bool sentinel = std::find(options_.sentinels().begin(), options_.sentinels().end(), value) !=
                     options_.sentinels().end();
@@ -179,18 +179,18 @@ class SeriesBuilder {
       ++dropped_;
       return false;
     }
-    throw InputError(
-        fmt::format("{}:{}:{}: {}: {}, got '{}' (set invalid_values: drop to skip "
-                    "such rows)",
-                    file_, line_number, field.column, what,
-                    finite ? "a value listed in sentinels" : "not a finite number", field.text));
+    throw InputError(fmt::format(
+        "{}:{}:{}: {}: {}, got '{}' (set invalid_values: drop to skip "
+        "such rows)",
+        file_, line_number, field.column, what,
+        finite ? "a value listed in sentinels" : "not a finite number", shorten(field.text)));
   }
 
   void add_label(int64_t line_number, const Field& field, const std::string& what) {
     int label;
     EVERGREEN_CHECK_INPUT(parse_label(field.text, &label),
                           "{}:{}:{}: {}: expected an integer label, got '{}'", file_, line_number,
-                          field.column, what, field.text);
+                          field.column, what, shorten(field.text));
     labels_.push_back(label);
   }
 
@@ -219,15 +219,34 @@ class SeriesBuilder {
         sum += values_[i];
         if (!labels_.empty()) label = std::max(label, labels_[i]);
       }
-      series.values[group] = mean ? sum / static_cast<double>(factor) : sum;
+      double point = mean ? sum / static_cast<double>(factor) : sum;
+      // Finite values can sum past the largest double; their mean still fits, so it is summed
+      // again in extended range (only then: results stay those of plain double sums).
+      if (!std::isfinite(point) && mean) point = extended_mean(group * factor, factor);
+      EVERGREEN_CHECK_INPUT(std::isfinite(point),
+                            "{}: {}: values {}-{} (resample {}, aggregate {}): their {} is not a "
+                            "finite number",
+                            file_, column_, group * factor + 1, (group + 1) * factor, factor,
+                            options_.aggregate(), mean ? "mean" : "sum");
+      series.values[group] = point;
       if (!labels_.empty()) series.anomaly_labels[group] = label;
     }
     return series;
   }
 
+  // "column 'NAME'" (or "value" in the flat layout) for messages about the whole series.
+  void set_column(std::string column) { column_ = std::move(column); }
+
  private:
+  double extended_mean(int64_t first, int64_t count) const {
+    long double sum = 0;
+    for (int64_t i = first; i < first + count; ++i) sum += values_[i];
+    return static_cast<double>(sum / static_cast<long double>(count));
+  }
+
   std::string file_;
   const CsvSeriesOptions& options_;
+  std::string column_ = "value";
   std::vector<double> values_;
   std::vector<int> labels_;
   int64_t dropped_ = 0;
@@ -301,6 +320,7 @@ Series read_csv_series(const std::string& file, const CsvSeriesOptions& options)
   EVERGREEN_CHECK_INPUT(!in.bad(), "{}: read error", file);
 
   std::string base = std::filesystem::path(file).filename().string();
+  if (!flat) builder.set_column(fmt::format("column '{}'", value_column.name));
   return builder.finish(flat ? base : base + ":" + value_column.name);
 }
 

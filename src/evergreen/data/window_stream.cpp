@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <vector>
 
 #include "evergreen/core/error.h"
+#include "evergreen/core/resource_bounds.h"
 
 namespace evergreen {
 namespace {
@@ -44,6 +47,48 @@ Batch make_windows(const torch::Tensor& values, int64_t begin, int64_t end,
   return Batch{
       {"x", windows.slice(1, 0, options.input_length()).clone(torch::MemoryFormat::Contiguous)},
       {"y", windows.slice(1, options.input_length()).clone(torch::MemoryFormat::Contiguous)}};
+}
+
+// Magnitudes whose squares, summed over any series, stay well inside double's normal range.
+constexpr double kPlainSmallest = 1e-100;
+constexpr double kPlainLargest = 1e100;
+
+// The mean and the (population) standard deviation of values[0, count): the scaling of the
+// stream. Series of ordinary magnitude are computed directly (a deviation of 0 gives scale 1);
+// beyond 1e-100..1e100 the squares would underflow (1e-298 squared is 0, so the scale became 1
+// and every value 0 in float32) or the sums overflow, so they are computed in units of the
+// largest magnitude, and a deviation of 0 gives that magnitude as the scale.
+struct Standardisation {
+  double mean = 0;
+  double scale = 1;
+  double unit = 1;  // 1, or the largest |value| when computed in its units
+
+  // (value - mean) / scale, in double.
+  double standardise(double value) const {
+    if (unit == 1) return (value - mean) / scale;
+    return (value / unit - mean / unit) / (scale / unit);
+  }
+};
+
+Standardisation first_period_scaling(const std::vector<double>& values, int64_t count) {
+  double largest = 0;
+  for (int64_t i = 0; i < count; ++i) largest = std::max(largest, std::abs(values[i]));
+  const bool plain = largest == 0 || (largest >= kPlainSmallest && largest <= kPlainLargest);
+  const double unit = plain ? 1.0 : largest;
+  double sum = 0;
+  for (int64_t i = 0; i < count; ++i) sum += values[i] / unit;
+  const double mean = sum / static_cast<double>(count);
+  double squares = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    const double centred = values[i] / unit - mean;
+    squares += centred * centred;
+  }
+  const double deviation = std::sqrt(squares / static_cast<double>(count));
+  Standardisation result;
+  result.unit = unit;
+  result.mean = mean * unit;
+  result.scale = deviation > 0 ? deviation * unit : unit;
+  return result;
 }
 
 }  // namespace
@@ -90,24 +135,33 @@ Stream make_window_stream(const Series& series, const WindowStreamOptions& optio
 
   // Statistics of the first period's training points only: later data must not leak into
   // the scaling the model is trained with.
-  double sum = 0;
-  for (int64_t i = 0; i < train_length; ++i) sum += series.values[i];
-  const double mean = sum / static_cast<double>(train_length);
-  double squares = 0;
-  for (int64_t i = 0; i < train_length; ++i)
-    squares += (series.values[i] - mean) * (series.values[i] - mean);
-  const double deviation = std::sqrt(squares / static_cast<double>(train_length));
-  const double scale = deviation > 0 ? deviation : 1.0;
+  const Standardisation scaling = first_period_scaling(series.values, train_length);
+  // Windows overlap, each a copy of input_length + horizon points.
+  const double windows = static_cast<double>(size) / static_cast<double>(options.stride());
+  check_allocation(
+      windows * static_cast<double>(options.input_length() + options.horizon()) * sizeof(float),
+      fmt::format("series '{}': {:.3g} windows of input_length {} + horizon {} points", series.name,
+                  windows, options.input_length(), options.horizon()));
 
+  // Standardised in double, so the float32 the model sees holds values of order 1 whatever the
+  // series' own magnitude (1e-298 or 1e300); a point that float32 cannot hold even then (far
+  // outside the first period's spread) is refused rather than made infinite.
   std::vector<float> standardised(size);
-  for (int64_t i = 0; i < size; ++i)
-    standardised[i] = static_cast<float>((series.values[i] - mean) / scale);
+  for (int64_t i = 0; i < size; ++i) {
+    const double z = scaling.standardise(series.values[i]);
+    EVERGREEN_CHECK_INPUT(std::abs(z) <= std::numeric_limits<float>::max(),
+                          "series '{}': point {} ({}) lies {:.3g} spreads from the first period's "
+                          "training mean ({} +- {}): float32, which the models compute in, cannot "
+                          "hold it; rescale the series or leave such points out",
+                          series.name, i, series.values[i], z, scaling.mean, scaling.scale);
+    standardised[i] = static_cast<float>(z);
+  }
   torch::Tensor values = torch::from_blob(standardised.data(), {size}, torch::kFloat32);
 
   Stream stream;
   stream.name = series.name;
-  stream.spec.target.offset = mean;
-  stream.spec.target.scale = scale;
+  stream.spec.target.offset = scaling.mean;
+  stream.spec.target.scale = scaling.scale;
   stream.metadata = {{"series", series.name},
                      {"points", std::to_string(size)},
                      {"step_seconds", fmt::format("{}", series.step_seconds)},

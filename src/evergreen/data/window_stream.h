@@ -37,12 +37,15 @@ struct WindowStreamOptions {
 int64_t window_stream_min_points(const WindowStreamOptions& options);
 
 /// The stream of periods. Batch keys: "x" float32 [N, input_length] and "y" float32
-/// [N, horizon], both standardised as (value - spec.target.offset) / spec.target.scale with the mean and
-/// (population) standard deviation of the first period's training points only (a standard
-/// deviation of 0 gives scale 1). Experience `id` is the 0-based period index, `name`
+/// [N, horizon], both standardised as (value - spec.target.offset) / spec.target.scale with the
+/// mean and (population) standard deviation of the first period's training points only (a standard
+/// deviation of 0 gives scale 1, or the largest magnitude for a series beyond 1e-100..1e100),
+/// computed in double so that a series of any finite magnitude (1e-298 as well as 1e300) reaches
+/// float32 as values of order 1. Experience `id` is the 0-based period index, `name`
 /// "period K" (1-based); metadata: start, end (exclusive), train_end, train_windows,
 /// test_windows and, when the series has labels, anomaly_fraction (of the period's points).
-/// InputError on bad options, non-finite values or a series too short.
+/// InputError on bad options, non-finite values, a series too short, a point float32 cannot
+/// hold once standardised, or windows beyond the memory budget.
 Stream make_window_stream(const Series& series, const WindowStreamOptions& options);
 
 }  // namespace evergreen

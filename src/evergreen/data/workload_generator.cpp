@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 
 #include "evergreen/core/atomic_file.h"
 #include "evergreen/core/error.h"
+#include "evergreen/core/resource_bounds.h"
 
 namespace evergreen {
 namespace {
@@ -203,7 +205,12 @@ const OptionSchema<WorkloadGeneratorOptions>& workload_generator_schema() {
   static const OptionSchema<WorkloadGeneratorOptions> schema = [] {
     OptionSchema<WorkloadGeneratorOptions> s("workload generator");
     s.add("days", [](auto& o) -> auto& { return o.days(); }, "days of workload to generate")
-        .min(1);
+        .min(1)
+        .check([](const auto& o) {
+                 return o.steps_per_day() < 1 ||
+                        o.days() <= std::numeric_limits<int64_t>::max() / o.steps_per_day();
+               },
+               "must keep days x steps_per_day within 64 bits");
     s.add("steps_per_day", [](auto& o) -> auto& { return o.steps_per_day(); },
           "time steps per day (48: every 30 minutes)")
         .min(1);
@@ -293,8 +300,18 @@ double workload_event_effect(const WorkloadGeneratorOptions& options, const Work
   return 0;
 }
 
-GeneratedWorkload generate_workload(const WorkloadGeneratorOptions& options) {
+void check_workload_size(const WorkloadGeneratorOptions& options, double bytes_per_point,
+                         const std::string& who) {
   workload_generator_schema().validate(options);
+  const double points =
+      static_cast<double>(options.days()) * static_cast<double>(options.steps_per_day());
+  check_allocation(points * bytes_per_point,
+                   fmt::format("{}: days {} x steps_per_day {} = {:.3g} points", who,
+                               options.days(), options.steps_per_day(), points));
+}
+
+GeneratedWorkload generate_workload(const WorkloadGeneratorOptions& options) {
+  check_workload_size(options, kBytesPerWorkloadPoint, "workload generator");
   const int64_t size = options.days() * options.steps_per_day();
   GeneratedWorkload workload;
   workload.options = options;
@@ -332,6 +349,12 @@ GeneratedWorkload generate_workload(const WorkloadGeneratorOptions& options) {
   for (int64_t t = 0; t < size; ++t) {
     workload.value[t] = workload.daily[t] + workload.weekly[t] + workload.trend[t] +
                         workload.noise[t] + workload.anomaly[t];
+    // Each option is finite, but their sum (or trend_per_day x days) need not be.
+    EVERGREEN_CHECK_INPUT(std::isfinite(workload.value[t]),
+                          "workload generator: step {}: the value is not a finite number ({}): "
+                          "base_level, daily_amplitude, weekly_amplitude, trend_per_day, noise, "
+                          "spike_amplitude or level_shift is too large",
+                          t, workload.value[t]);
   }
   return workload;
 }

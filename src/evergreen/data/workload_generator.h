@@ -109,9 +109,26 @@ struct GeneratedWorkload {
   int64_t size() const { return static_cast<int64_t>(value.size()); }
 };
 
+/// Bytes one generated step holds: the value and its six components (doubles) and its label.
+constexpr double kBytesPerWorkloadPoint = 7 * sizeof(double) + sizeof(int);
+/// Bytes of one step's row of text in write_workload_csv (eight numbers in shortest form).
+constexpr double kCsvBytesPerWorkloadPoint = 120;
+
+/// Throws InputError, before anything is generated, when days x steps_per_day points of
+/// `bytes_per_point` each exceed the memory budget (check_allocation, with the estimate); `who`
+/// starts the message.
+///
+/// Example:
+///   check_workload_size(WorkloadGeneratorOptions().days(100000000), kBytesPerWorkloadPoint,
+///                       "gen workload");  // throws: about 268 GiB
+void check_workload_size(const WorkloadGeneratorOptions& options, double bytes_per_point,
+                         const std::string& who);
+
 /// Generates the workload; identical options (seed included) give identical output on every
 /// platform (the random numbers come from std::mt19937_64 through our own transforms, not from
-/// the standard library's implementation-defined distributions). InputError on bad options.
+/// the standard library's implementation-defined distributions). InputError on bad options, on a
+/// size beyond the memory budget, and on options whose values overflow (a step that is not a
+/// finite number).
 GeneratedWorkload generate_workload(const WorkloadGeneratorOptions& options);
 
 /// Effect of `event` at step t of a workload generated with `options` (0 outside [start, end)).

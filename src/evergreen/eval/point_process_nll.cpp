@@ -21,7 +21,12 @@ NllPerEvent model_nll_per_event(Model& model, const Batch& batch, int64_t block)
       events_full += out.at("events_full").sum().item<double>();
     }
   }
-  return {nll / std::max(events, 1.0),
+  // NLL 0 over no event would read as a perfect model.
+  EVERGREEN_CHECK_INPUT(events > 0,
+                        "NLL per event: the {} sequences hold no scored event (each has fewer "
+                        "than 2 events; the first only starts the history)",
+                        batch.size());
+  return {nll / events,
           events_full > 0 ? nll_full / events_full : std::numeric_limits<double>::quiet_NaN()};
 }
 

@@ -67,34 +67,51 @@ std::string utc_timestamp() {
 
 double per_second(double amount, double seconds) { return seconds > 0 ? amount / seconds : 0.0; }
 
+// The constants whose product is each energy and CO2 figure, named in a refusal.
+constexpr const char* kGreenConstants =
+    "green.grid_intensity, green.pue, green.cpu_watts_per_core and green.ram_watts_per_gb";
+
+// Every figure written must be a number: summary.json would hold `null` and green.csv `inf`.
+void check_finite_measure(const PhaseMeasure& measure) {
+  const std::pair<const char*, double> figures[] = {{"CPU energy", measure.cpu_energy_kwh},
+                                                    {"RAM energy", measure.ram_energy_kwh},
+                                                    {"energy", measure.energy_kwh},
+                                                    {"CO2", measure.co2_kg}};
+  for (const auto& [figure, value] : figures)
+    EVERGREEN_CHECK_INPUT(std::isfinite(value),
+                          "green meter: the {} of phase '{}' is not a finite number ({}): check "
+                          "{}",
+                          figure, measure.name, value, kGreenConstants);
+}
+
 }  // namespace
 
 GreenOptions read_green_options(Options& options) {
   GreenOptions green;
-  green.grid_intensity_g_per_kwh =
-      options.get<double>("grid_intensity", green.grid_intensity_g_per_kwh,
-                          "grams of CO2 per kWh of electricity (world average 475, IEA 2019)");
+  green.grid_intensity_g_per_kwh = options.get<double>(
+      "grid_intensity", green.grid_intensity_g_per_kwh,
+      "grams of CO2 per kWh of electricity (world average 475, IEA 2019; 0-2000)");
   green.pue =
-      options.get<double>("pue", green.pue, "power usage effectiveness of the data centre (>= 1)");
+      options.get<double>("pue", green.pue, "power usage effectiveness of the data centre (1-10)");
   green.cpu_watts_per_core = options.get<double>(
       "cpu_watts_per_core", green.cpu_watts_per_core,
-      "watts per busy core when energy is estimated (85 W TDP * 50% load / 4 cores)");
+      "watts per busy core when energy is estimated (85 W TDP * 50% load / 4 cores; 0-1000)");
   green.ram_watts_per_gb = options.get<double>("ram_watts_per_gb", green.ram_watts_per_gb,
-                                               "watts per GB of resident memory");
+                                               "watts per GB of resident memory (0-100)");
   green.use_rapl = options.get<bool>("use_rapl", green.use_rapl,
                                      "measure CPU energy with Intel RAPL if readable");
 
-  auto check = [&](const char* key, double value, bool valid, const char* expected) {
-    EVERGREEN_CHECK_INPUT(std::isfinite(value) && valid, "{}: expected {}, got {}",
-                          options.where(key), expected, value);
+  // Plausible ranges, not just signs: an absurd constant (1e308 gCO2/kWh) would make the CO2
+  // infinite, and a run's report must not say `null` where a number was asked for.
+  auto check = [&](const char* key, double value, double low, double high, const char* unit) {
+    EVERGREEN_CHECK_INPUT(std::isfinite(value) && value >= low && value <= high,
+                          "{}: expected a number >= {} and <= {} ({}), got {}", options.where(key),
+                          low, high, unit, value);
   };
-  check("grid_intensity", green.grid_intensity_g_per_kwh, green.grid_intensity_g_per_kwh >= 0,
-        "a non-negative number of gCO2/kWh");
-  check("pue", green.pue, green.pue >= 1, "a number >= 1");
-  check("cpu_watts_per_core", green.cpu_watts_per_core, green.cpu_watts_per_core >= 0,
-        "a non-negative number of watts");
-  check("ram_watts_per_gb", green.ram_watts_per_gb, green.ram_watts_per_gb >= 0,
-        "a non-negative number of watts per GB");
+  check("grid_intensity", green.grid_intensity_g_per_kwh, 0, kMostGridIntensityGPerKwh, "gCO2/kWh");
+  check("pue", green.pue, 1, kMostPue, "facility energy / IT energy");
+  check("cpu_watts_per_core", green.cpu_watts_per_core, 0, kMostCpuWattsPerCore, "watts");
+  check("ram_watts_per_gb", green.ram_watts_per_gb, 0, kMostRamWattsPerGb, "watts per GB");
   return green;
 }
 
@@ -246,6 +263,7 @@ PhaseMeasure GreenMeter::total() const {
 
 nlohmann::json GreenMeter::summary_json() const {
   PhaseMeasure sum = total();
+  check_finite_measure(sum);
   nlohmann::json phases = nlohmann::json::object();
   for (const std::string& name : order_) phases[name] = phase(name).to_json();
   return {{"wall_s", sum.wall_s},
@@ -282,8 +300,10 @@ void GreenMeter::write_csv(const std::string& file, const std::string& experimen
                        measure.cpu_energy_kwh, measure.ram_energy_kwh, measure.energy_kwh,
                        measure.energy_source, options_.grid_intensity_g_per_kwh, options_.pue);
   };
+  PhaseMeasure sum = total();
+  check_finite_measure(sum);
   for (const std::string& name : order_) add_row(phase(name));
-  add_row(total());
+  add_row(sum);
   write_file_atomically(file, csv);
 }
 

@@ -21,6 +21,15 @@ namespace evergreen {
 /// unknown CPU, at its 50% default load, over a typical 4-core package (85 * 0.5 / 4).
 inline constexpr double kDefaultCpuWattsPerCore = 10.625;
 
+/// The largest values read_green_options accepts. Generous bounds on what exists, so that a typo
+/// (1e308) is refused instead of making the CO2 infinite: the most carbon-intensive generation
+/// (lignite) emits about 1,200 gCO2/kWh; the worst data centres surveyed have a PUE near 3; a
+/// server CPU core draws tens of watts; DRAM draws well under 1 W per GB.
+inline constexpr double kMostGridIntensityGPerKwh = 2000;
+inline constexpr double kMostPue = 10;
+inline constexpr double kMostCpuWattsPerCore = 1000;
+inline constexpr double kMostRamWattsPerGb = 100;
+
 /// Constants of the energy and carbon model (the `green` section of a config).
 ///
 /// Example:
@@ -42,7 +51,8 @@ struct GreenOptions {
 };
 
 /// Reads and validates GreenOptions from `options` (keys `grid_intensity`, `pue`,
-/// `cpu_watts_per_core`, `ram_watts_per_gb`, `use_rapl`); InputError names the bad field.
+/// `cpu_watts_per_core`, `ram_watts_per_gb`, `use_rapl`); InputError names the bad field, which
+/// must be finite and lie in [0 (1 for pue), kMost...].
 ///
 /// Example:
 ///   Options options(config["green"], "green", "run.yaml");
@@ -135,6 +145,8 @@ class GreenMeter {
   /// summary.json's "green" object: {"wall_s", "cpu_s", "peak_rss_mb", "train_flops",
   /// "energy_kwh", "energy_source", "co2_kg"} over all phases (train_flops: the "train" phase's
   /// MACs), plus "phases" (each phase's PhaseMeasure) and "constants" (the model's constants).
+  /// InputError naming the green constants when an energy or CO2 total is not finite (JSON
+  /// would write it as null); write_csv checks the same.
   nlohmann::json summary_json() const;
 
   /// Writes CodeCarbon-like rows, one per phase and a `total` row, through a temporary file.

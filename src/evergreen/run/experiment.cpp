@@ -8,6 +8,7 @@
 
 #include "evergreen/core/atomic_file.h"
 #include "evergreen/core/options.h"
+#include "evergreen/core/resource_bounds.h"
 #include "evergreen/core/threads.h"
 #include "evergreen/data/stream_registry.h"
 #include "evergreen/eval/continual_metrics.h"
@@ -216,7 +217,19 @@ ExperimentPlan plan_experiment(YAML::Node config, const std::string& file, Strea
   EVERGREEN_CHECK_INPUT(seed >= 0, "{}: must be >= 0", root.where("seed"));
   plan.seed = static_cast<uint64_t>(seed);
   plan.threads = root.get<int64_t>("threads", 1, "intra-op threads");
-  EVERGREEN_CHECK_INPUT(plan.threads >= 1, "{}: must be >= 1", root.where("threads"));
+  bool force_threads = root.get<bool>(
+      "force_threads", false,
+      fmt::format("allow more than {} x the hardware threads", kThreadsPerHardwareThread));
+  check_thread_count(plan.threads, force_threads, root.where("threads"));
+  auto budget_gb = root.get<double>(
+      "memory_budget_gb", 0,
+      "refuse inputs and options that would allocate more than this (0: "
+      "EVERGREEN_MEMORY_BUDGET_GB, else 3/4 of physical memory)");
+  EVERGREEN_CHECK_INPUT(std::isfinite(budget_gb) && budget_gb >= 0,
+                        "{}: expected a number of GiB >= 0, got {}", root.where("memory_budget_gb"),
+                        budget_gb);
+  // Before the stream is built: readers check their allocations against it (0: the default).
+  set_memory_budget_bytes(budget_gb * static_cast<double>(1ull << 30));
 
   auto build_stream = [&](YAML::Node* node) {
     Options stream_options(*node, "stream", plan.file);

@@ -2,6 +2,7 @@
 
 #include "evergreen/strategies/experience_replay.h"
 #include "evergreen/strategies/memory_options.h"
+#include "evergreen/strategies/weight_options.h"
 
 namespace evergreen {
 
@@ -70,8 +71,8 @@ std::unique_ptr<Strategy> make_dark_experience_replay(Options& options) {
       DarkExperienceReplayOptions()
           .memory(read_replay_memory_options(options))
           .replay_batch_size(read_replay_batch_size(options))
-          .alpha(options.get<double>("alpha", 0.3, "weight of matching stored outputs"))
-          .beta(options.get<double>("beta", 0.5, "weight of the replayed task loss")));
+          .alpha(read_weight(options, "alpha", 0.3, "weight of matching stored outputs"))
+          .beta(read_weight(options, "beta", 0.5, "weight of the replayed task loss")));
 }
 
 }  // namespace evergreen

@@ -8,6 +8,7 @@
 #include "evergreen/strategies/kernel_density.h"
 #include "evergreen/strategies/learning_without_forgetting.h"
 #include "evergreen/strategies/memory_options.h"
+#include "evergreen/strategies/weight_options.h"
 
 namespace evergreen {
 namespace {
@@ -64,6 +65,10 @@ DmshmStrategy::DmshmStrategy(const DmshmOptions& options) : options_(options) {
                    options.memory_fraction());
   EVERGREEN_ASSERT(options.density_space() == "hint" || options.density_space() == "window",
                    "dmshm: density_space '{}'", options.density_space());
+  for (double weight : {options.density_weight(), options.shift_weight(), options.hint_weight()})
+    EVERGREEN_ASSERT(std::isfinite(weight) && weight >= 0,
+                     "dmshm: weights must be finite and >= 0: density {}, shift {}, hint {}",
+                     options.density_weight(), options.shift_weight(), options.hint_weight());
 }
 
 int64_t DmshmStrategy::budget() const {
@@ -199,12 +204,12 @@ std::unique_ptr<Strategy> make_dmshm(Options& options) {
           .memory_size(memory_size)
           .memory_fraction(fraction)
           .replay_batch_size(read_replay_batch_size(options))
-          .density_weight(options.get<double>("density_weight", 1.0,
-                                              "weight of the KDE density score (0: shift only)"))
-          .shift_weight(options.get<double>("shift_weight", 1.0,
-                                            "weight of the shift-level score (0: density only)"))
-          .hint_weight(options.get<double>("hint_weight", 1.0,
-                                           "weight of the hint loss (0: no hint learning)"))
+          .density_weight(read_weight(options, "density_weight", 1.0,
+                                      "weight of the KDE density score (0: shift only)"))
+          .shift_weight(read_weight(options, "shift_weight", 1.0,
+                                    "weight of the shift-level score (0: density only)"))
+          .hint_weight(read_weight(options, "hint_weight", 1.0,
+                                   "weight of the hint loss (0: no hint learning)"))
           .density_space(space));
 }
 

@@ -1,6 +1,7 @@
 #include "evergreen/strategies/elastic_weight_consolidation.h"
 
 #include "evergreen/core/error.h"
+#include "evergreen/strategies/weight_options.h"
 
 namespace evergreen {
 
@@ -32,10 +33,10 @@ void ElasticWeightConsolidationStrategy::after_backward(TrainingContext& context
 void ElasticWeightConsolidationStrategy::after_experience(TrainingContext& context,
                                                           const Experience& experience) {
   int64_t rows = std::min(options_.fisher_samples(), experience.train.size());
-  auto index = torch::randperm(experience.train.size(), context.generator, torch::kLong)
-                   .slice(0, 0, rows);
-  auto fisher = empirical_fisher_diagonal(context.model, context.parameters,
-                                          experience.train.rows(index));
+  auto index =
+      torch::randperm(experience.train.size(), context.generator, torch::kLong).slice(0, 0, rows);
+  auto fisher =
+      empirical_fisher_diagonal(context.model, context.parameters, experience.train.rows(index));
   context.extra_training_rows += rows;
   fisher_ = fisher_.defined() ? options_.gamma() * fisher_ + fisher : fisher;
   anchor_ = context.parameters.values().detach().clone();
@@ -67,12 +68,10 @@ void ElasticWeightConsolidationStrategy::load(torch::serialize::InputArchive& ar
 }
 
 std::unique_ptr<Strategy> make_elastic_weight_consolidation(Options& options) {
-  auto lambda = options.get<double>("lambda", 100.0, "penalty weight");
+  auto lambda = read_weight(options, "lambda", 100.0, "penalty weight");
   auto gamma = options.get<double>("gamma", 1.0, "decay of the previous Fisher (online EWC)");
   auto samples = options.get<int64_t>("fisher_samples", 256, "rows per Fisher estimate");
-  EVERGREEN_CHECK_INPUT(lambda >= 0, "{}: must be >= 0", options.where("lambda"));
-  EVERGREEN_CHECK_INPUT(gamma >= 0 && gamma <= 1, "{}: must be in [0, 1]",
-                        options.where("gamma"));
+  EVERGREEN_CHECK_INPUT(gamma >= 0 && gamma <= 1, "{}: must be in [0, 1]", options.where("gamma"));
   EVERGREEN_CHECK_INPUT(samples >= 1, "{}: must be >= 1", options.where("fisher_samples"));
   return std::make_unique<ElasticWeightConsolidationStrategy>(
       ElasticWeightConsolidationOptions().lambda(lambda).gamma(gamma).fisher_samples(samples));

@@ -1,6 +1,9 @@
 #include "evergreen/strategies/learning_without_forgetting.h"
 
+#include <cmath>
+
 #include "evergreen/core/error.h"
+#include "evergreen/strategies/weight_options.h"
 
 namespace evergreen {
 
@@ -18,8 +21,7 @@ LearningWithoutForgettingStrategy::LearningWithoutForgettingStrategy(
     const LearningWithoutForgettingOptions& options)
     : options_(options) {}
 
-Batch LearningWithoutForgettingStrategy::before_step(TrainingContext& context,
-                                                     const Batch& batch) {
+Batch LearningWithoutForgettingStrategy::before_step(TrainingContext& context, const Batch& batch) {
   if (!previous_values_.defined()) return batch;
   // The teacher runs before the step's forward pass: swapping parameters afterwards would
   // invalidate the tensors autograd saved for backward.
@@ -60,11 +62,12 @@ void LearningWithoutForgettingStrategy::load(torch::serialize::InputArchive& arc
 
 std::unique_ptr<Strategy> make_learning_without_forgetting(Options& options) {
   auto lambda =
-      options.get<double>("lambda", 1.0, "weight of matching the previous model's outputs");
+      read_weight(options, "lambda", 1.0, "weight of matching the previous model's outputs");
   auto temperature = options.get<double>(
       "temperature", 2.0, "softmax temperature of the distillation (logits only; 0: logit MSE)");
-  EVERGREEN_CHECK_INPUT(lambda >= 0, "{}: must be >= 0", options.where("lambda"));
-  EVERGREEN_CHECK_INPUT(temperature >= 0, "{}: must be >= 0", options.where("temperature"));
+  EVERGREEN_CHECK_INPUT(temperature >= 0 && std::isfinite(temperature),
+                        "{}: expected a finite temperature > 0 (or 0: logit MSE), got {}",
+                        options.where("temperature"), temperature);
   return std::make_unique<LearningWithoutForgettingStrategy>(
       LearningWithoutForgettingOptions().lambda(lambda).temperature(temperature));
 }

@@ -1,6 +1,7 @@
 #include "evergreen/strategies/memory_options.h"
 
 #include "evergreen/core/error.h"
+#include "evergreen/strategies/weight_options.h"
 
 namespace evergreen {
 
@@ -37,10 +38,10 @@ ReplayMemoryOptions read_replay_memory_options(Options& options) {
   EVERGREEN_CHECK_INPUT(candidates >= 0, "{}: must be >= 0, got {}", options.where("candidates"),
                         candidates);
   return result.candidates(candidates)
-      .density_weight(options.get<double>("density_weight", defaults.density_weight(),
-                                          "density_shift: weight of the KDE density score"))
-      .shift_weight(options.get<double>("shift_weight", defaults.shift_weight(),
-                                        "density_shift: weight of the shift-level score"));
+      .density_weight(read_weight(options, "density_weight", defaults.density_weight(),
+                                  "density_shift: weight of the KDE density score"))
+      .shift_weight(read_weight(options, "shift_weight", defaults.shift_weight(),
+                                "density_shift: weight of the shift-level score"));
 }
 
 }  // namespace evergreen

@@ -1,7 +1,10 @@
 #include "evergreen/strategies/prompt_tpp.h"
 
+#include <cmath>
+
 #include "evergreen/core/error.h"
 #include "evergreen/models/prompt_attachment.h"
+#include "evergreen/strategies/weight_options.h"
 
 namespace evergreen {
 namespace {
@@ -147,7 +150,7 @@ std::unique_ptr<Strategy> make_prompt_tpp(Options& options) {
   auto pool_size = options.get<int64_t>("pool_size", 10, "prompts per attention layer");
   auto prompt_length = options.get<int64_t>("prompt_length", 5, "rows per prompt");
   auto top_n = options.get<int64_t>("top_n", 5, "prompts retrieved per sequence and layer");
-  auto key_pull = options.get<double>("key_pull", 0.1, "weight of the key-pull term");
+  auto key_pull = read_weight(options, "key_pull", 0.1, "weight of the key-pull term");
   auto query_events = options.get<int64_t>(
       "query_events", 8, "first events of a sequence that the retrieval query reads");
   auto learning_rate = options.get<double>("prompt_learning_rate", 0.0,
@@ -158,10 +161,10 @@ std::unique_ptr<Strategy> make_prompt_tpp(Options& options) {
   EVERGREEN_CHECK_INPUT(prompt_length >= 1, "{}: must be >= 1", options.where("prompt_length"));
   EVERGREEN_CHECK_INPUT(top_n >= 1 && top_n <= pool_size, "{}: must be in [1, pool_size]",
                         options.where("top_n"));
-  EVERGREEN_CHECK_INPUT(key_pull >= 0, "{}: must be >= 0", options.where("key_pull"));
   EVERGREEN_CHECK_INPUT(query_events >= 2, "{}: must be >= 2", options.where("query_events"));
-  EVERGREEN_CHECK_INPUT(learning_rate >= 0, "{}: must be >= 0",
-                        options.where("prompt_learning_rate"));
+  EVERGREEN_CHECK_INPUT(learning_rate >= 0 && std::isfinite(learning_rate),
+                        "{}: expected a finite learning rate >= 0 (0: the trainer's), got {}",
+                        options.where("prompt_learning_rate"), learning_rate);
   return std::make_unique<PromptTppStrategy>(PromptTppOptions()
                                                  .pool_size(pool_size)
                                                  .prompt_length(prompt_length)

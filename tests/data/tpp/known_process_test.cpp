@@ -20,6 +20,7 @@
 #include "evergreen/data/tpp/parametric_fits.h"
 #include "evergreen/data/tpp/self_correcting.h"
 #include "evergreen/data/tpp/sequence_windows.h"
+#include "test_support.h"
 
 namespace evergreen {
 namespace {
@@ -225,6 +226,46 @@ TEST(KnownProcess, KernelSumCountsMatchStationaryRates) {
   std::vector<double> counts(2, 0.0);
   for (int64_t type : two.types) counts[static_cast<size_t>(type)] += 1;
   for (size_t i = 0; i < 2; ++i) EXPECT_NEAR(counts[i] / (20000 * rates[i]), 1.0, 0.06) << i;
+}
+
+// The long-run rate sizes a simulation before it runs: every process's count over a long
+// horizon agrees with it.
+TEST(KnownProcess, LongRunRatesMatchLongSimulations) {
+  for (const NamedProcess& named : processes()) {
+    SCOPED_TRACE(named.name);
+    const double rate = named.process->long_run_rate();
+    const double horizon = 4000 / rate;  // about 4,000 events
+    const double events = static_cast<double>(named.process->simulate(horizon, 11).size());
+    EXPECT_NEAR(events / (rate * horizon), 1.0, 0.15) << events;
+  }
+  EXPECT_DOUBLE_EQ(PoissonProcess({0.5, 1.5}).long_run_rate(), 2.0);
+  EXPECT_DOUBLE_EQ(SelfCorrectingProcess(SelfCorrectingParameters{0.5, 2.0}).long_run_rate(), 0.25);
+  EXPECT_NEAR(LogNormalRenewalProcess(0.0, 0.7).long_run_rate(), std::exp(-0.245), 1e-12);
+}
+
+// `gen hawkes --horizon 1e300` ran until killed: the expected size is refused first.
+TEST(KnownProcess, SimulationsBeyondTheMemoryBudgetAreRefusedBeforeTheyRun) {
+  HawkesProcess process(two_type_two_kernel());
+  std::string message = testing::input_error_of(
+      [&] { check_simulation_size(process, 3, 1e300, kBytesPerSimulatedEvent, "gen hawkes"); });
+  EXPECT_NE(message.find("gen hawkes: about 2.91e+300 expected events (3 sequences x horizon "
+                         "1e+300 x 0.969 events per unit time): would allocate about"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("more than the memory budget"), std::string::npos) << message;
+  EXPECT_NE(testing::input_error_of([&] {
+              simulate_sequences(process, 1000000000, 1e9, 1);
+            }).find("simulate 1000000000 sequences: about"),
+            std::string::npos);
+  for (double horizon : {0.0, -1.0, std::nan(""), HUGE_VAL})
+    EXPECT_NE(testing::input_error_of([&] {
+                check_simulation_size(process, 1, horizon, kBytesPerSimulatedEvent, "gen");
+              }).find("expected a finite number > 0"),
+              std::string::npos)
+        << horizon;
+  EXPECT_EQ(testing::input_error_of(
+                [&] { check_simulation_size(process, 64, 1000, kBytesPerSimulatedEvent, "gen"); }),
+            "no error");
 }
 
 // N(t) - (mu / alpha) t is bounded in distribution: a self-correcting process's count over a long

@@ -41,6 +41,22 @@ TEST(Forecaster, MetricsAreInTheSeriesUnits) {
   EXPECT_NEAR(model->evaluate(batch).at("mae"), 10.0 * standardised_error, 1e-4);
 }
 
+// A series near 1e-298 has its scale near 1e-299, which float32 rounds to 0: every forecast and
+// target became 0 and the errors those of a perfect model. The metrics are computed in double.
+TEST(Forecaster, MetricsKeepAScaleOutsideFloat32sRange) {
+  MlpForecaster model(MlpForecasterOptions(4, 2).hidden_size(3));
+  Stream stream;
+  stream.spec.target.offset = 5e-298;
+  stream.spec.target.scale = 1e-299;
+  model->prepare(stream);
+  Batch batch{{"x", torch::randn({6, 4})}, {"y", torch::randn({6, 2})}};
+  torch::NoGradGuard no_grad;
+  auto standardised_error =
+      (model->forward(batch).at("prediction") - batch.at("y")).abs().mean().item<double>();
+  ASSERT_GT(standardised_error, 0.01);
+  EXPECT_NEAR(model->evaluate(batch).at("mae") / (1e-299 * standardised_error), 1.0, 1e-5);
+}
+
 // The gradient of the training loss against central finite differences, in double precision.
 void expect_gradient_matches_finite_differences(Model& model, int64_t input_length) {
   model.to(torch::kDouble);

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "evergreen/core/quoting.h"
+
 namespace evergreen {
 
 /// One field of a line: its text (trimmed, outer double quotes removed) and the 1-based
@@ -77,10 +79,42 @@ inline void split_fields(std::string_view line, char delimiter, std::vector<Fiel
   for_each_field(line, delimiter, [&](const Field& field) { fields->push_back(field); });
 }
 
-/// Parses a whole field as a double. strtod accepts "nan" and "inf": they parse here and the
-/// caller judges them (non-finite values are always reported, never used).
+/// Parses a whole field as a double written in decimal notation: an optional sign, digits with
+/// at most one decimal point (at least one digit), an optional exponent (e or E, an optional
+/// sign, digits); or the words nan, inf and infinity in any case, optionally signed, which parse
+/// here and the caller judges (non-finite values are always reported, never used). strtod alone
+/// would also take hexadecimal ("0x1A", "0x1p3"), "nan(...)" and leading spaces: a column of such
+/// text is a mix-up, not numbers.
 inline bool parse_double(std::string_view text, double* value) {
   if (text.empty() || text.size() > 64) return false;
+  size_t at = text[0] == '+' || text[0] == '-' ? 1 : 0;
+  auto lower_equals = [&](std::string_view word) {
+    if (text.size() - at != word.size()) return false;
+    for (size_t i = 0; i < word.size(); ++i) {
+      char c = text[at + i];
+      if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != word[i]) return false;
+    }
+    return true;
+  };
+  const bool word = lower_equals("nan") || lower_equals("inf") || lower_equals("infinity");
+  if (!word) {
+    auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+    size_t digits = 0;
+    while (at < text.size() && is_digit(text[at])) ++at, ++digits;
+    if (at < text.size() && text[at] == '.') {
+      ++at;
+      while (at < text.size() && is_digit(text[at])) ++at, ++digits;
+    }
+    if (digits == 0) return false;
+    if (at < text.size() && (text[at] == 'e' || text[at] == 'E')) {
+      ++at;
+      if (at < text.size() && (text[at] == '+' || text[at] == '-')) ++at;
+      size_t exponent_digits = 0;
+      while (at < text.size() && is_digit(text[at])) ++at, ++exponent_digits;
+      if (exponent_digits == 0) return false;
+    }
+    if (at != text.size()) return false;
+  }
   std::array<char, 65> buffer{};
   std::copy(text.begin(), text.end(), buffer.begin());
   char* end = nullptr;
@@ -88,9 +122,14 @@ inline bool parse_double(std::string_view text, double* value) {
   return end == buffer.data() + text.size();
 }
 
-/// Parses a whole field as a base-10 int64 (false when it is not one or out of range).
+/// Parses a whole field as a base-10 int64: an optional sign and digits only (false when it is
+/// not one or out of range; strtoll alone would also skip leading spaces).
 inline bool parse_int64(std::string_view text, int64_t* value) {
   if (text.empty() || text.size() > 20) return false;
+  const size_t first_digit = text[0] == '+' || text[0] == '-' ? 1 : 0;
+  if (first_digit == text.size()) return false;
+  for (size_t i = first_digit; i < text.size(); ++i)
+    if (text[i] < '0' || text[i] > '9') return false;
   std::array<char, 21> buffer{};
   std::copy(text.begin(), text.end(), buffer.begin());
   char* end = nullptr;
@@ -114,12 +153,9 @@ inline bool parse_count(std::string_view text, int64_t* value) {
   return true;
 }
 
-/// `text` for quoting in a message, cut to 40 characters ("..." ends a cut one): long garbage, a
-/// binary file read as text, must not make the message unreadable.
-inline std::string shorten(std::string_view text) {
-  if (text.size() <= 40) return std::string(text);
-  return std::string(text.substr(0, 37)) + "...";
-}
+/// `text` for quoting in a message (quote(): control bytes escaped, at most 80 characters): long
+/// garbage, a binary file read as text, must not make the message unreadable.
+inline std::string shorten(std::string_view text) { return quote(text); }
 
 /// shorten() of the first line of `text` only, for snippets that may span lines (JSON, binary
 /// headers): the message must stay one line.

@@ -31,6 +31,8 @@ PoissonProcess::PoissonProcess(std::vector<double> rates) : rates_(std::move(rat
   }
 }
 
+double PoissonProcess::long_run_rate() const { return total_rate_; }
+
 std::string PoissonProcess::describe() const {
   return rates_.size() == 1 ? fmt::format("Poisson, rate {:.6g}", rates_[0])
                             : fmt::format("Poisson, rates [{:.6g}]", fmt::join(rates_, ", "));
@@ -89,6 +91,11 @@ LogNormalRenewalProcess LogNormalRenewalProcess::from_moments(double mean_gap, d
       "log-normal gaps of mean {} and std {}: expected both > 0", mean_gap, std_gap);
   const double sigma = std::sqrt(std::log(1.0 + (std_gap * std_gap) / (mean_gap * mean_gap)));
   return LogNormalRenewalProcess(std::log(mean_gap) - sigma * sigma / 2, sigma);
+}
+
+// A renewal process's rate is one over its mean gap, exp(log_mean + log_std^2 / 2).
+double LogNormalRenewalProcess::long_run_rate() const {
+  return std::exp(-(log_mean_ + 0.5 * log_std_ * log_std_));
 }
 
 std::string LogNormalRenewalProcess::describe() const {
@@ -189,6 +196,8 @@ IndependentMarksProcess::IndependentMarksProcess(std::shared_ptr<const KnownPoin
   EVERGREEN_CHECK_INPUT(std::abs(total - 1) < 1e-9,
                         "independent marks: probabilities sum to {}: expected 1", total);
 }
+
+double IndependentMarksProcess::long_run_rate() const { return ground_->long_run_rate(); }
 
 std::string IndependentMarksProcess::describe() const {
   if (probabilities_.size() == 1) return ground_->describe();

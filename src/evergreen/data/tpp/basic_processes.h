@@ -29,6 +29,7 @@ class PoissonProcess : public KnownPointProcess {
   double compensator(const MarkedSequence& events, double start, double end) const override;
   EventTerms event_terms(const MarkedSequence& events) const override;
   MarkedSequence simulate(double horizon, uint64_t seed) const override;
+  double long_run_rate() const override;
 
  private:
   std::vector<double> rates_;
@@ -54,6 +55,7 @@ class LogNormalRenewalProcess : public KnownPointProcess {
   double compensator(const MarkedSequence& events, double start, double end) const override;
   EventTerms event_terms(const MarkedSequence& events) const override;
   MarkedSequence simulate(double horizon, uint64_t seed) const override;
+  double long_run_rate() const override;
 
   double log_density(double gap) const;   ///< log f(gap), gap clamped to >= 1e-300
   double log_survival(double gap) const;  ///< log S(gap) = log P(G > gap), accurate far in the tail
@@ -81,6 +83,7 @@ class IndependentMarksProcess : public KnownPointProcess {
   double compensator(const MarkedSequence& events, double start, double end) const override;
   EventTerms event_terms(const MarkedSequence& events) const override;
   MarkedSequence simulate(double horizon, uint64_t seed) const override;
+  double long_run_rate() const override;
 
  private:
   MarkedSequence unmarked(const MarkedSequence& events) const;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "evergreen/core/error.h"
+#include "evergreen/core/resource_bounds.h"
 #include "evergreen/data/io/input_file.h"
 #include "evergreen/data/io/json_records.h"
 #include "evergreen/data/io/text_fields.h"
@@ -114,6 +115,11 @@ EventDataset read_easytpp_json(const std::string& file) {
                           "of event types, got {}",
                           where, dim_process);
     if (index == 0) {
+      // dim_process sizes every per-type table from here on (the ids below, each model's type
+      // embedding and read-out, which check their own): a typo such as 1e12 stops here.
+      check_allocation(
+          static_cast<double>(dim_process) * sizeof(int64_t),
+          fmt::format("{}: field 'dim_process' = {}: the table of type ids", where, dim_process));
       dataset.num_types = dim_process;
       first_line = records[index].line;
     }

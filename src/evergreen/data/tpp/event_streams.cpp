@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "evergreen/core/error.h"
+#include "evergreen/core/resource_bounds.h"
+#include "evergreen/data/tpp/known_process.h"
 
 namespace evergreen {
 namespace {
@@ -55,6 +57,30 @@ HawkesParameters draw_regime(int64_t types, double branching, std::mt19937_64& r
   return parameters;
 }
 
+// Events a sequence contributes to the likelihood: all but the first, which only starts the
+// history (EasyTPP's convention, the models' and the evaluation's).
+int64_t scored_events(const std::vector<MarkedSequence>& sequences) {
+  int64_t scored = 0;
+  for (const MarkedSequence& sequence : sequences)
+    scored += std::max<int64_t>(0, sequence.size() - 1);
+  return scored;
+}
+
+// A split without a scored event would train on nothing or report NLL 0, a perfect model.
+void check_split_is_scored(const std::string& file, const char* split, const std::string& range,
+                           const std::vector<MarkedSequence>& sequences) {
+  if (scored_events(sequences) > 0) return;
+  int64_t longest_sequence = 0;
+  for (const MarkedSequence& sequence : sequences)
+    longest_sequence = std::max(longest_sequence, sequence.size());
+  const bool one = sequences.size() == 1;
+  const std::string held = longest_sequence == 0 ? "no event" : one ? "1 event" : "1 event each";
+  throw InputError(fmt::format(
+      "{}: the {} split's {} sequence{} (range {}) hold{} {}: a sequence needs >= 2 events to be "
+      "scored (the first only starts the history); give sequences with more events",
+      file, split, sequences.size(), one ? "" : "s", range, one ? "s" : "", held));
+}
+
 std::string describe(const HawkesParameters& parameters) {
   std::ostringstream text;
   text << "mu [" << fmt::format("{:.3f}", fmt::join(parameters.mu, ", ")) << "], alpha [";
@@ -71,6 +97,11 @@ std::string describe(const HawkesParameters& parameters) {
 
 Batch pad_sequences(const std::vector<MarkedSequence>& sequences, int64_t length) {
   const auto rows = static_cast<int64_t>(sequences.size());
+  // One long sequence pads every other one to its length: times, types and mask per position.
+  check_allocation(
+      static_cast<double>(rows) * static_cast<double>(length) *
+          (sizeof(float) + sizeof(int64_t) + sizeof(float)),
+      fmt::format("{} event sequences padded to the longest ({} events)", rows, length));
   auto times = torch::zeros({rows, length});
   auto types = torch::zeros({rows, length}, torch::kLong);
   auto mask = torch::zeros({rows, length});
@@ -119,6 +150,23 @@ Stream make_hawkes_regime_stream(Options& options) {
   EVERGREEN_CHECK_INPUT(horizon > 0, "{}: must be > 0", options.where("horizon"));
   EVERGREEN_CHECK_INPUT(branching > 0 && branching < 1, "{}: must be in (0, 1)",
                         options.where("branching"));
+  EVERGREEN_CHECK_INPUT(std::isfinite(horizon), "{}: must be a finite number, got {}",
+                        options.where("horizon"), horizon);
+  // Each regime's parameters are types x types matrices (alpha, beta); its stationary rate is at
+  // most types x 0.6 (the largest background rate) / (1 - branching) events per unit time.
+  const double regime_bytes =
+      2.0 * static_cast<double>(types) * static_cast<double>(types) * sizeof(double);
+  check_allocation(regime_bytes * static_cast<double>(windows),
+                   fmt::format("{}: the Hawkes parameters of {} regimes of {} types",
+                               options.where("types"), windows, types));
+  const double expected_events = static_cast<double>(windows) *
+                                 static_cast<double>(train_sequences + test_sequences) * horizon *
+                                 static_cast<double>(types) * 0.6 / (1 - branching);
+  check_allocation(expected_events * kBytesPerSimulatedEvent,
+                   fmt::format("{}: up to {:.3g} expected events ({} windows x {} sequences on "
+                               "[0, {}])",
+                               options.where("horizon"), expected_events, windows,
+                               train_sequences + test_sequences, horizon));
 
   std::mt19937_64 random(static_cast<uint64_t>(seed));
   std::vector<HawkesParameters> regimes;
@@ -179,6 +227,17 @@ Stream make_event_sequence_stream(Options& options) {
     data = read_easytpp_json(path);
   }
   const auto count = static_cast<int64_t>(data.sequences.size());
+  // The default split gives the first 3/4 of the sequences (at least one) to training and the
+  // rest to testing: a file of one sequence has no default split, and saying so beats a
+  // complaint about a range the user never wrote.
+  const YAML::Node& given = options.node();
+  const bool train_given = given["train"].IsDefined() && !given["train"].IsNull();
+  EVERGREEN_CHECK_INPUT(
+      train_given || count >= 2,
+      "{}: holds {} sequence: the default split (the first 3/4 of the sequences for training, "
+      "the rest for testing) needs at least 2; give a file with more sequences, or set "
+      "stream.train and stream.test (both 0-0 trains and tests on the one sequence)",
+      path, count);
   auto [train_begin, train_end] =
       parse_range(options, "train", fmt::format("0-{}", count * 3 / 4 - 1), count);
   auto [test_begin, test_end] =
@@ -187,6 +246,8 @@ Stream make_event_sequence_stream(Options& options) {
                                     data.sequences.begin() + train_end);
   std::vector<MarkedSequence> test(data.sequences.begin() + test_begin,
                                    data.sequences.begin() + test_end);
+  check_split_is_scored(path, "training", fmt::format("{}-{}", train_begin, train_end - 1), train);
+  check_split_is_scored(path, "test", fmt::format("{}-{}", test_begin, test_end - 1), test);
   const int64_t length = longest({train, test});
   Stream stream;
   stream.name = path;

@@ -201,6 +201,12 @@ HawkesProcess::HawkesProcess(HawkesKernelSumParameters parameters)
   check_entries(parameters_);
 }
 
+double HawkesProcess::long_run_rate() const {
+  double total = 0;
+  for (double rate : hawkes_kernel_sum_stationary_rates(parameters_)) total += rate;
+  return total;
+}
+
 std::string HawkesProcess::describe() const {
   std::string text =
       fmt::format("Hawkes, mu {}", parameters_.mu.size() == 1

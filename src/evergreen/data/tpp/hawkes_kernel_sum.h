@@ -80,6 +80,7 @@ class HawkesProcess : public KnownPointProcess {
   double compensator(const MarkedSequence& events, double start, double end) const override;
   EventTerms event_terms(const MarkedSequence& events) const override;
   MarkedSequence simulate(double horizon, uint64_t seed) const override;
+  double long_run_rate() const override;
   std::vector<double> total_intensities_after(const MarkedSequence& events, int64_t j,
                                               const std::vector<double>& offsets) const override;
 

@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "evergreen/core/error.h"
+#include "evergreen/core/resource_bounds.h"
 #include "evergreen/data/tpp/random_draws.h"
 
 namespace evergreen {
@@ -148,9 +149,23 @@ NllPerEvent known_process_nll_per_event_on_windows(const KnownPointProcess& proc
   return pooled.result();
 }
 
+void check_simulation_size(const KnownPointProcess& process, int64_t sequences, double horizon,
+                           double bytes_per_event, const std::string& who) {
+  EVERGREEN_CHECK_INPUT(std::isfinite(horizon) && horizon > 0,
+                        "{}: horizon {}: expected a finite number > 0", who, horizon);
+  const double rate = process.long_run_rate();
+  const double expected = static_cast<double>(sequences) * horizon * rate;
+  check_allocation(expected * bytes_per_event,
+                   fmt::format("{}: about {:.3g} expected events ({} sequence{} x horizon {} x "
+                               "{:.3g} events per unit time)",
+                               who, expected, sequences, sequences == 1 ? "" : "s", horizon, rate));
+}
+
 std::vector<MarkedSequence> simulate_sequences(const KnownPointProcess& process, int64_t count,
                                                double horizon, uint64_t seed) {
   EVERGREEN_CHECK_INPUT(count >= 0, "simulate {} sequences: expected a count >= 0", count);
+  check_simulation_size(process, count, horizon, kBytesPerSimulatedEvent,
+                        fmt::format("simulate {} sequences", count));
   std::vector<MarkedSequence> sequences;
   sequences.reserve(static_cast<size_t>(count));
   for (int64_t i = 0; i < count; ++i)

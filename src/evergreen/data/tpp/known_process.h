@@ -64,6 +64,11 @@ class KnownPointProcess {
   /// platform (std::mt19937_64 with our own uniform, exponential and normal draws).
   virtual MarkedSequence simulate(double horizon, uint64_t seed) const = 0;
 
+  /// Expected events per unit time over all types in the long run (a stationary Hawkes
+  /// process's summed rates, mu / alpha for the self-correcting one): what sizes a simulation
+  /// before it runs (check_simulation_size).
+  virtual double long_run_rate() const = 0;
+
   /// sum_k lambda_k(t) given `history`, as intensities().
   double total_intensity(const MarkedSequence& history, double t) const;
 
@@ -111,8 +116,22 @@ NllPerEvent known_process_nll_per_event_on_windows(const KnownPointProcess& proc
                                                    const std::vector<MarkedSequence>& sequences,
                                                    int64_t window);
 
+/// Bytes a simulated event holds in a MarkedSequence: its time and type (16 B), doubled for the
+/// vectors' growth.
+constexpr double kBytesPerSimulatedEvent = 32;
+
+/// Throws InputError, before anything is simulated, when `horizon` is not a finite number > 0 or
+/// `sequences` realisations on [0, horizon] would hold more than the memory budget:
+/// sequences x horizon x long_run_rate() expected events of `bytes_per_event` each
+/// (check_allocation's message, with the estimate). `who` starts the message.
+///
+/// Example:
+///   check_simulation_size(process, 64, 1e300, kBytesPerSimulatedEvent, "gen hawkes");  // throws
+void check_simulation_size(const KnownPointProcess& process, int64_t sequences, double horizon,
+                           double bytes_per_event, const std::string& who);
+
 /// `count` independent realisations on [0, horizon]; sequence i uses a seed derived from
-/// (seed, i), so the set is the same on every platform.
+/// (seed, i), so the set is the same on every platform. Sized first by check_simulation_size.
 std::vector<MarkedSequence> simulate_sequences(const KnownPointProcess& process, int64_t count,
                                                double horizon, uint64_t seed);
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "evergreen/core/error.h"
+#include "evergreen/core/resource_bounds.h"
 #include "evergreen/data/io/npy_array.h"
 #include "evergreen/data/io/zip_archive.h"
 #include "evergreen/data/tpp/event_sequences.h"
@@ -20,6 +21,11 @@ EventDataset read_npz_arrival_times(const std::string& file, const std::string& 
                         ".npz holding it (entries: {})",
                         file, array_name, zip.names());
   const std::string where = fmt::format("{}: entry '{}'", file, array_name);
+  // The entry's bytes, the parsed array, and each event's time and type: four copies of the size
+  // the archive declares, refused before a (possibly deflated) entry is extracted.
+  check_allocation(
+      4.0 * static_cast<double>(entry->size),
+      fmt::format("{} ({} bytes uncompressed): reading its arrival times", where, entry->size));
   NpyArray array = parse_npy(zip.extract(*entry), where);
   EVERGREEN_CHECK_INPUT(array.rows > 0 && array.columns > 0,
                         "{}: shape ({}, {}): expected at "

@@ -86,6 +86,8 @@ SelfCorrectingProcess::SelfCorrectingProcess(SelfCorrectingParameters parameters
   validate_self_correcting_parameters(parameters_);
 }
 
+double SelfCorrectingProcess::long_run_rate() const { return parameters_.mu / parameters_.alpha; }
+
 std::string SelfCorrectingProcess::describe() const {
   return fmt::format("self-correcting, lambda(t) = exp({:g} t - {:g} N(t))", parameters_.mu,
                      parameters_.alpha);

@@ -57,6 +57,7 @@ class SelfCorrectingProcess : public KnownPointProcess {
   double compensator(const MarkedSequence& events, double start, double end) const override;
   EventTerms event_terms(const MarkedSequence& events) const override;
   MarkedSequence simulate(double horizon, uint64_t seed) const override;
+  double long_run_rate() const override;
 
  private:
   SelfCorrectingParameters parameters_;

@@ -42,8 +42,10 @@ Forecaster::Forecaster(const ForecastWindowOptions& window, int64_t input_length
         "<= input_length ({}), got {}",
         horizon, input_length, window.season_steps());
   }
-  target_offset_ = register_buffer("target_offset", torch::zeros({1}));
-  target_scale_ = register_buffer("target_scale", torch::ones({1}));
+  // In double: a series' scale may lie outside float32's range (values near 1e-298 have a scale
+  // near 1e-299, which float32 rounds to 0 and every forecast with it).
+  target_offset_ = register_buffer("target_offset", torch::zeros({1}, torch::kDouble));
+  target_scale_ = register_buffer("target_scale", torch::ones({1}, torch::kDouble));
   if (window.affine()) {
     affine_weight_ = register_parameter("affine_weight", torch::ones({1}));
     affine_bias_ = register_parameter("affine_bias", torch::zeros({1}));
@@ -100,8 +102,9 @@ torch::Tensor Forecaster::negative_log_likelihood(const Batch& batch, const Batc
 
 std::map<std::string, double> Forecaster::evaluate(const Batch& batch) {
   torch::NoGradGuard no_grad;
-  auto prediction = forward(batch).at("prediction") * target_scale_ + target_offset_;
-  auto target = batch.at("y") * target_scale_ + target_offset_;
+  auto prediction =
+      forward(batch).at("prediction").to(torch::kDouble) * target_scale_ + target_offset_;
+  auto target = batch.at("y").to(torch::kDouble) * target_scale_ + target_offset_;
   return {{"mae", mean_absolute_error(prediction, target)},
           {"rmse", root_mean_squared_error(prediction, target)},
           {"smape", symmetric_mean_absolute_percentage_error(prediction, target)}};

@@ -8,6 +8,7 @@
 #include "evergreen/core/error.h"
 #include "evergreen/green/flops.h"
 #include "evergreen/models/model_options.h"
+#include "evergreen/models/tpp/point_process_memory.h"
 #include "evergreen/models/tpp/point_process_options.h"
 
 namespace evergreen {
@@ -75,6 +76,9 @@ AttentiveNeuralHawkesImpl::AttentiveNeuralHawkesImpl(const AttentiveNeuralHawkes
   EVERGREEN_CHECK_INPUT(options.integral_points() >= 2, "attnhp: integral_points must be >= 2");
   EVERGREEN_CHECK_INPUT(options.block_scores() >= 1, "attnhp: block_scores must be >= 1, got {}",
                         options.block_scores());
+  // The type embedding and the intensity read-out.
+  check_type_tables(fmt::format("attnhp: {} event types", options.num_types()), options.num_types(),
+                    options.hidden_size(), 2);
   rule_ = IntegralRule::make(options.integral_rule(), options.integral_points(),
                              options.integral_resolution());
   const int64_t hidden = options.hidden_size(), time_size = options.time_embedding_size();
@@ -389,6 +393,8 @@ Batch AttentiveNeuralHawkesImpl::forward_model_time(const Batch& full_batch) {
       const int64_t count = chunk_rows.defined() ? chunk_rows.size(0) : rows;
       auto block_times =
           pick_rows(query_times.slice(1, begin, end), chunk_rows).reshape({count, -1});
+      check_per_type_grid("attnhp", "intensities", count, intervals, points + 1, num_types,
+                          times.element_size());
       auto states = query_states(history, chunk_rows, block_times, limits);
       auto lambdas = torch::softplus(intensity_->forward(states))
                          .view({count, intervals, points + 1, num_types});
@@ -487,9 +493,11 @@ std::shared_ptr<Model> make_attentive_neural_hawkes(Options& options, const Stre
       read_positive(options, "time_embedding_size", 16, "sinusoidal time features (even)");
   EVERGREEN_CHECK_INPUT(time_embedding % 2 == 0, "{}: must be even",
                         options.where("time_embedding_size"));
+  auto hidden = read_positive(options, "hidden_size", 32, "state size");
+  check_type_tables(event_type_source(stream, "attnhp"), types, hidden, 2);
   auto model = std::make_shared<AttentiveNeuralHawkesImpl>(
       AttentiveNeuralHawkesOptions(types)
-          .hidden_size(read_positive(options, "hidden_size", 32, "state size"))
+          .hidden_size(hidden)
           .time_embedding_size(time_embedding)
           .num_layers(read_positive(options, "layers", 2, "attention layers"))
           .num_heads(read_positive(options, "heads", 2, "attention heads"))

@@ -5,6 +5,7 @@
 #include "evergreen/core/error.h"
 #include "evergreen/green/flops.h"
 #include "evergreen/models/model_options.h"
+#include "evergreen/models/tpp/point_process_memory.h"
 #include "evergreen/models/tpp/point_process_options.h"
 
 namespace evergreen {
@@ -18,6 +19,9 @@ constexpr int64_t kGates = 7;
 NeuralHawkesImpl::NeuralHawkesImpl(const NeuralHawkesOptions& options) : options_(options) {
   EVERGREEN_CHECK_INPUT(options.num_types() >= 1 && options.hidden_size() >= 1,
                         "nhp: num_types and hidden_size must be >= 1");
+  // The type embedding and the intensity read-out.
+  check_type_tables(fmt::format("nhp: {} event types", options.num_types()), options.num_types(),
+                    options.hidden_size(), 2);
   rule_ = IntegralRule::make(options.integral_rule(), options.integral_points(),
                              options.integral_resolution());
   const int64_t hidden = options.hidden_size();
@@ -76,6 +80,11 @@ HistoryIntensityFunction NeuralHawkesImpl::intensities_after(const Batch& batch)
 }
 
 Batch NeuralHawkesImpl::forward_model_time(const Batch& batch) {
+  // The backward pass keeps one read-out gradient per sequence (threads then add them up).
+  const auto& times = batch.at("times");
+  if (torch::GradMode::is_enabled() && times.dim() == 2)
+    check_per_type_grid("nhp", "read-out gradients", times.size(0), 1, options_.hidden_size() + 1,
+                        options_.num_types(), intensity_->weight.element_size());
   auto likelihood = continuous_time_lstm_likelihood(weights(batch), view_of(batch), rule_);
   const auto& mask = batch.at("mask").to(likelihood.log_likelihood.dtype());
   auto events = mask.sum(1);
@@ -98,12 +107,13 @@ int64_t NeuralHawkesImpl::forward_macs_per_row() const {
 std::shared_ptr<Model> make_neural_hawkes(Options& options, const Stream& stream) {
   auto types = event_types(stream, "nhp");
   auto rule = read_integral_options(options);
-  auto model = std::make_shared<NeuralHawkesImpl>(
-      NeuralHawkesOptions(types)
-          .hidden_size(read_positive(options, "hidden_size", 32, "continuous-time LSTM units"))
-          .integral_points(rule.points())
-          .integral_rule(rule.name())
-          .integral_resolution(rule.resolution()));
+  auto hidden = read_positive(options, "hidden_size", 32, "continuous-time LSTM units");
+  check_type_tables(event_type_source(stream, "nhp"), types, hidden, 2);
+  auto model = std::make_shared<NeuralHawkesImpl>(NeuralHawkesOptions(types)
+                                                      .hidden_size(hidden)
+                                                      .integral_points(rule.points())
+                                                      .integral_rule(rule.name())
+                                                      .integral_resolution(rule.resolution()));
   configure_point_process(options, *model);
   return model;
 }

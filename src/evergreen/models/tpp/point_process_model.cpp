@@ -87,8 +87,13 @@ std::map<std::string, double> PointProcessModel::evaluate(const Batch& batch) {
   torch::NoGradGuard no_grad;
   auto outputs = forward(batch);
   double events = outputs.at("events").sum().item<double>();
+  // NLL 0 over no event would read as a perfect model.
+  EVERGREEN_CHECK_INPUT(events > 0,
+                        "nll_per_event: the {} evaluated sequences hold no scored event (each has "
+                        "fewer than 2 events; the first only starts the history)",
+                        batch.size());
   double log_likelihood = outputs.at("log_likelihood").to(torch::kDouble).sum().item<double>();
-  std::map<std::string, double> metrics{{"nll_per_event", -log_likelihood / std::max(events, 1.0)},
+  std::map<std::string, double> metrics{{"nll_per_event", -log_likelihood / events},
                                         {"events", events}};
   if (outputs.contains("log_likelihood_full") && outputs.contains("events_full")) {
     double events_full = outputs.at("events_full").sum().item<double>();

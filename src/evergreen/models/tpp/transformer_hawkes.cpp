@@ -9,6 +9,7 @@
 #include "evergreen/green/flops.h"
 #include "evergreen/models/model_options.h"
 #include "evergreen/models/tpp/integral_rule.h"
+#include "evergreen/models/tpp/point_process_memory.h"
 #include "evergreen/models/tpp/point_process_options.h"
 
 namespace evergreen {
@@ -94,6 +95,9 @@ TransformerHawkesImpl::TransformerHawkesImpl(const TransformerHawkesOptions& opt
                         options.num_layers(), options.feed_forward_size());
   EVERGREEN_CHECK_INPUT(options.dropout() >= 0 && options.dropout() < 1,
                         "thp: dropout must lie in [0, 1), got {}", options.dropout());
+  // The type embedding and the read-out (the per-type slopes and softness are one row each).
+  check_type_tables(fmt::format("thp: {} event types", options.num_types()), options.num_types(),
+                    options.hidden_size(), 2);
   rule_ = IntegralRule::make(options.integral_rule(), options.integral_points(),
                              options.integral_resolution());
   const int64_t hidden = options.hidden_size(), num_types = options.num_types();
@@ -194,6 +198,8 @@ Batch TransformerHawkesImpl::forward_model_time(const Batch& full_batch) {
   const int64_t rows = times.size(0), length = times.size(1), hidden = options_.hidden_size();
   const int64_t num_types = options_.num_types();
   auto lengths = (batch.at("mask") != 0).sum(1);
+  check_per_type_grid("thp", "intensities", rows, length, rule_.points(), num_types,
+                      times.element_size());
 
   // Interval i runs from event i - 1 (time 0 and the empty history, state zero, for i = 0) to
   // event i, and reads h(t_{i-1}) through base = w . h + b.
@@ -283,6 +289,7 @@ std::shared_ptr<Model> make_transformer_hawkes(Options& options, const Stream& s
   auto hidden = read_positive(options, "hidden_size", 32,
                               "d_model: type embedding, temporal encoding and state (even)");
   EVERGREEN_CHECK_INPUT(hidden % 2 == 0, "{}: must be even", options.where("hidden_size"));
+  check_type_tables(event_type_source(stream, "thp"), types, hidden, 2);
   auto heads = read_positive(options, "heads", 2, "attention heads (dividing hidden_size)");
   EVERGREEN_CHECK_INPUT(hidden % heads == 0, "{}: must divide hidden_size ({})",
                         options.where("heads"), hidden);
