@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "evergreen/core/atomic_file.h"
+#include "evergreen/core/directory_lock.h"
 #include "evergreen/core/options.h"
 #include "evergreen/core/resource_bounds.h"
 #include "evergreen/core/threads.h"
@@ -15,8 +16,10 @@
 #include "evergreen/green/flops.h"
 #include "evergreen/green/green_meter.h"
 #include "evergreen/models/model_registry.h"
+#include "evergreen/run/checkpoint.h"
 #include "evergreen/run/compatibility.h"
 #include "evergreen/run/report.h"
+#include "evergreen/run/run_identity.h"
 #include "evergreen/run/trainer.h"
 #include "evergreen/strategies/stacked_strategy.h"
 #include "evergreen/strategies/strategy_registry.h"
@@ -105,24 +108,6 @@ std::shared_ptr<Model> build_model(Options& options, const Stream& stream) {
   return model_registry().find(name, options.where("name")).make(options, stream);
 }
 
-/// Records of a strategy's run so far: what a checkpoint must restore besides the trainer.
-struct RunRecord {
-  std::vector<double> initial;
-  MetricMatrix matrix;
-  nlohmann::json evaluations = nlohmann::json::array();
-
-  nlohmann::json to_json() const {
-    return {{"initial", initial}, {"matrix", matrix}, {"evaluations", evaluations}};
-  }
-  static RunRecord from_json(const nlohmann::json& json) {
-    RunRecord record;
-    record.initial = json.at("initial").get<std::vector<double>>();
-    record.matrix = json.at("matrix").get<MetricMatrix>();
-    record.evaluations = json.at("evaluations");
-    return record;
-  }
-};
-
 /// Evaluates on every experience's test split through the strategy's evaluation hook; returns
 /// the main metric per experience.
 std::vector<double> evaluate_all(Model& model, Strategy& strategy, const Stream& stream,
@@ -143,38 +128,14 @@ std::vector<double> evaluate_all(Model& model, Strategy& strategy, const Stream&
   return row;
 }
 
-void write_checkpoint(const std::string& file, const Trainer& trainer, const RunRecord& record,
-                      const GreenMeter& meter) {
-  write_atomically_with(file, [&](const std::string& temporary) {
-    torch::serialize::OutputArchive archive;
-    trainer.save(archive);
-    archive.write("run_record", c10::IValue(record.to_json().dump()));
-    archive.write("green_state", c10::IValue(meter.state().dump()));
-    archive.save_to(temporary);
-  });
-}
-
-void read_checkpoint(const std::string& file, Trainer& trainer, RunRecord& record,
-                     GreenMeter& meter) {
-  // A checkpoint from another configuration (edited config.yaml, other strategy) misses keys or
-  // holds other shapes: that is bad input, reported against the file.
-  try {
-    torch::serialize::InputArchive archive;
-    archive.load_from(file);
-    trainer.load(archive);
-    c10::IValue record_json, green_json;
-    archive.read("run_record", record_json);
-    archive.read("green_state", green_json);
-    record = RunRecord::from_json(nlohmann::json::parse(record_json.toStringRef()));
-    meter.restore(nlohmann::json::parse(green_json.toStringRef()));
-  } catch (const c10::Error& error) {
-    throw InputError(fmt::format("{}: not a checkpoint of this configuration ({})", file,
-                                 std::string(error.what_without_backtrace()).substr(0, 160)));
-  } catch (const InputError& error) {
-    throw InputError(fmt::format("{}: {}", file, error.what()));
-  } catch (const nlohmann::json::exception& error) {
-    throw InputError(fmt::format("{}: damaged run record ({})", file, error.what()));
-  }
+/// The configuration of strategy `index` alone: what its directory's config.yaml holds and its
+/// checkpoint's identity is made from.
+YAML::Node strategy_config(const ExperimentPlan& plan, size_t index) {
+  YAML::Node config = YAML::Clone(plan.config);
+  YAML::Node single(YAML::NodeType::Sequence);
+  single.push_back(YAML::Clone(plan.config["strategies"][index]));
+  config["strategies"] = single;
+  return config;
 }
 
 void default_progress(const ProgressEvent& event) {
@@ -221,10 +182,10 @@ ExperimentPlan plan_experiment(YAML::Node config, const std::string& file, Strea
       "force_threads", false,
       fmt::format("allow more than {} x the hardware threads", kThreadsPerHardwareThread));
   check_thread_count(plan.threads, force_threads, root.where("threads"));
-  auto budget_gb = root.get<double>(
-      "memory_budget_gb", 0,
-      "refuse inputs and options that would allocate more than this (0: "
-      "EVERGREEN_MEMORY_BUDGET_GB, else 3/4 of physical memory)");
+  auto budget_gb =
+      root.get<double>("memory_budget_gb", 0,
+                       "refuse inputs and options that would allocate more than this (0: "
+                       "EVERGREEN_MEMORY_BUDGET_GB, else 3/4 of physical memory)");
   EVERGREEN_CHECK_INPUT(std::isfinite(budget_gb) && budget_gb >= 0,
                         "{}: expected a number of GiB >= 0, got {}", root.where("memory_budget_gb"),
                         budget_gb);
@@ -293,18 +254,18 @@ ExperimentPlan plan_experiment(YAML::Node config, const std::string& file, Strea
   return plan;
 }
 
-StrategyOutcome run_strategy(const ExperimentPlan& plan, size_t strategy_index,
-                             const std::string& directory, const RunControl& control) {
+namespace {
+
+/// run_strategy with the stream's data digest already computed (once per experiment).
+StrategyOutcome run_strategy_on(const ExperimentPlan& plan, size_t strategy_index,
+                                const std::string& directory, const RunControl& control,
+                                const std::string& data_digest) {
   StrategyOutcome outcome;
   outcome.label = plan.strategy_labels.at(strategy_index);
   auto progress = control.progress ? control.progress : default_progress;
   ensure_writable_directory(directory);
-
-  YAML::Node config = YAML::Clone(plan.config);
-  YAML::Node single(YAML::NodeType::Sequence);
-  single.push_back(YAML::Clone(plan.config["strategies"][strategy_index]));
-  config["strategies"] = single;
-  save_yaml_file(config, directory + "/config.yaml");
+  const YAML::Node config = strategy_config(plan, strategy_index);
+  const RunIdentity identity = make_run_identity(config, plan.stream, data_digest);
 
   set_thread_count(static_cast<int>(plan.threads));
   std::shared_ptr<Model> model;
@@ -332,7 +293,7 @@ StrategyOutcome run_strategy(const ExperimentPlan& plan, size_t strategy_index,
   RunRecord record;
   int64_t eval_rows = 0;
   if (control.resume && std::filesystem::exists(checkpoint)) {
-    read_checkpoint(checkpoint, trainer, record, meter);
+    read_checkpoint(checkpoint, &identity, trainer, record, meter);
     ProgressEvent resumed;
     resumed.kind = ProgressEvent::Kind::kResumed;
     resumed.label = outcome.label;
@@ -347,6 +308,8 @@ StrategyOutcome run_strategy(const ExperimentPlan& plan, size_t strategy_index,
     }
     meter.add_flops("eval", rows_times_macs(eval_rows, macs_per_row));
   }
+  // After the checkpoint is accepted: a refused resume leaves the directory as it was.
+  save_yaml_file(config, directory + "/config.yaml");
 
   const int64_t total = plan.stream.size();
   for (int64_t i = trainer.experiences_trained(); i < total; ++i) {
@@ -376,7 +339,7 @@ StrategyOutcome run_strategy(const ExperimentPlan& plan, size_t strategy_index,
                                            record, &eval_rows));
     }
     meter.add_flops("eval", rows_times_macs(eval_rows, macs_per_row));
-    write_checkpoint(checkpoint, trainer, record, meter);
+    write_checkpoint(checkpoint, identity, trainer, record, meter);
     if (control.after_experience) control.after_experience(*model, i);
   }
   outcome.experiences_trained = trainer.experiences_trained();
@@ -429,15 +392,40 @@ StrategyOutcome run_strategy(const ExperimentPlan& plan, size_t strategy_index,
   return outcome;
 }
 
+std::string strategy_directory(const ExperimentPlan& plan, size_t index,
+                               const std::string& out_dir) {
+  return plan.strategy_labels.size() > 1 ? out_dir + "/" + plan.strategy_labels[index] : out_dir;
+}
+
+}  // namespace
+
+StrategyOutcome run_strategy(const ExperimentPlan& plan, size_t strategy_index,
+                             const std::string& directory, const RunControl& control) {
+  return run_strategy_on(plan, strategy_index, directory, control, stream_data_digest(plan.stream));
+}
+
 std::vector<StrategyOutcome> run_experiment(const ExperimentPlan& plan, const RunControl& control) {
   ensure_writable_directory(control.out_dir);
+  // Held until every output is written: a second run on this directory is refused at once.
+  DirectoryLock lock(control.out_dir);
+  const std::string data_digest = stream_data_digest(plan.stream);
+  if (control.resume) {
+    // Every strategy's checkpoint must be this run's before anything is rewritten.
+    for (size_t i = 0; i < plan.strategy_labels.size(); ++i) {
+      std::string checkpoint = strategy_directory(plan, i, control.out_dir) + "/checkpoint.pt";
+      if (!std::filesystem::exists(checkpoint)) continue;
+      std::string difference = run_identity_difference(
+          read_checkpoint_identity(checkpoint),
+          make_run_identity(strategy_config(plan, i), plan.stream, data_digest));
+      EVERGREEN_CHECK_INPUT(difference.empty(), "{}: {}", checkpoint, difference);
+    }
+  }
   save_yaml_file(plan.config, control.out_dir + "/config.yaml");
   const bool several = plan.strategy_labels.size() > 1;
   std::vector<StrategyOutcome> outcomes;
   for (size_t i = 0; i < plan.strategy_labels.size(); ++i) {
-    std::string directory =
-        several ? control.out_dir + "/" + plan.strategy_labels[i] : control.out_dir;
-    outcomes.push_back(run_strategy(plan, i, directory, control));
+    outcomes.push_back(run_strategy_on(plan, i, strategy_directory(plan, i, control.out_dir),
+                                       control, data_digest));
     if (!outcomes.back().completed) break;
   }
   if (several) {
