@@ -221,13 +221,15 @@ void run(const RunArguments& arguments) {
   control.stop_after = stop_after.value_or(-1);
   control.progress = print_progress;
   ensure_writable_directory(control.out_dir);  // before any work, so a bad --out fails at once
-  std::fprintf(
-      stderr, "evergreen: %s: %lld experiences of '%s', strategies %s -> %s\n", plan.name.c_str(),
-      static_cast<long long>(plan.stream.size()), plan.stream.name.c_str(),
-      fmt::format("{}", fmt::join(plan.strategy_labels, ", ")).c_str(), control.out_dir.c_str());
-  if (plan.stream.dropped_points > 0)
-    std::fprintf(stderr, "evergreen: the stream's reader dropped %lld unreadable input rows\n",
-                 static_cast<long long>(plan.stream.dropped_points));
+  control.on_start = [&] {
+    std::fprintf(
+        stderr, "evergreen: %s: %lld experiences of '%s', strategies %s -> %s\n", plan.name.c_str(),
+        static_cast<long long>(plan.stream.size()), plan.stream.name.c_str(),
+        fmt::format("{}", fmt::join(plan.strategy_labels, ", ")).c_str(), control.out_dir.c_str());
+    if (plan.stream.dropped_points > 0)
+      std::fprintf(stderr, "evergreen: the stream's reader dropped %lld unreadable input rows\n",
+                   static_cast<long long>(plan.stream.dropped_points));
+  };
   auto outcomes = run_experiment(plan, control);
   if (isatty(STDERR_FILENO)) std::fprintf(stderr, "\n");
 

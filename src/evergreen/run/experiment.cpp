@@ -420,6 +420,7 @@ std::vector<StrategyOutcome> run_experiment(const ExperimentPlan& plan, const Ru
       EVERGREEN_CHECK_INPUT(difference.empty(), "{}: {}", checkpoint, difference);
     }
   }
+  if (control.on_start) control.on_start();
   save_yaml_file(plan.config, control.out_dir + "/config.yaml");
   const bool several = plan.strategy_labels.size() > 1;
   std::vector<StrategyOutcome> outcomes;

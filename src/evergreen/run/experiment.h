@@ -2,12 +2,12 @@
 // strategy by strategy over one stream, with a checkpoint after every experience.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include <functional>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -67,7 +67,7 @@ struct ProgressEvent {
   int64_t experiences = 0;      ///< in the stream
   int64_t epoch = 0;            ///< kEpoch: 1-based
   int64_t epochs = 0;
-  double loss = 0;              ///< kEpoch: mean training loss of the epoch
+  double loss = 0;  ///< kEpoch: mean training loss of the epoch
   bool last_epoch() const { return kind == Kind::kEpoch && epoch == epochs; }
   /// "period 2 (2/6)  epoch 3/40  loss 0.1234" or "resumed after 2 of 6 experiences".
   std::string text() const;
@@ -83,13 +83,17 @@ struct RunControl {
   /// Called after each experience is trained and evaluated, with the model and the experience's
   /// index (benchmarks use it to read forecasts).
   std::function<void(Model&, int64_t)> after_experience;
+  /// Called once the run is accepted (output directory locked, checkpoints' identity checked),
+  /// before anything is trained: the command line announces the run there, so that a refused
+  /// run prints only its error.
+  std::function<void()> on_start;
 };
 
 /// Outcome of one strategy's run, typed: benches read these fields; `summary` is what
 /// summary.json holds, written from them.
 struct StrategyOutcome {
   std::string label;
-  bool completed = false;       ///< false when stopped by `stop_after`
+  bool completed = false;  ///< false when stopped by `stop_after`
   int64_t experiences_trained = 0;
   // The fields below are filled when completed.
   MainMetric metric;
@@ -98,9 +102,9 @@ struct StrategyOutcome {
   /// Each metric after the last experience, averaged over the experiences' test splits.
   std::map<std::string, double> final_metrics;
   MemoryUsage memory;
-  PhaseMeasure train;           ///< the training phase's time, CPU, MACs and energy
+  PhaseMeasure train;  ///< the training phase's time, CPU, MACs and energy
   PhaseMeasure total;
-  nlohmann::json summary;       ///< summary.json's content (when completed)
+  nlohmann::json summary;  ///< summary.json's content (when completed)
 };
 
 /// Runs one strategy (index into plan.strategy_labels) writing into `directory`.
