@@ -5,25 +5,16 @@
 #include <thread>
 
 #include "evergreen/core/resource_bounds.h"
+#include "run/cli_error_lines.h"
 #include "test_support.h"
 
 namespace evergreen {
 namespace {
 
+using testing::expect_one_line_error;
 using testing::run_cli;
 using testing::TemporaryDirectory;
 using testing::write_text;
-
-/// Exit code 2 and exactly one line of output containing every `needles`.
-void expect_one_line_error(const testing::CommandResult& result,
-                           const std::vector<std::string>& needles) {
-  EXPECT_EQ(result.exit_code, 2) << result.output;
-  std::string output = result.output;
-  while (!output.empty() && output.back() == '\n') output.pop_back();
-  EXPECT_EQ(output.find('\n'), std::string::npos) << "more than one line: " << result.output;
-  for (const auto& needle : needles)
-    EXPECT_NE(result.output.find(needle), std::string::npos) << needle << " in " << result.output;
-}
 
 TEST(CliInput, NegativeHugeOrNonNumericSeedsAreRefused) {
   for (std::string seed : {"-1", "-5", "99999999999999999999", "abc", "1.5", "''"})

@@ -5,11 +5,13 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "run/cli_error_lines.h"
 #include "test_support.h"
 
 namespace evergreen {
 namespace {
 
+using testing::expect_one_line_error;
 using testing::run_cli;
 using testing::TemporaryDirectory;
 using testing::write_text;
@@ -19,44 +21,34 @@ const char* kTinyConfig =
     "input_length: 24, horizon: 4}\nmodel: {name: mlp, hidden_size: 16}\nstrategies: [er]\n"
     "train: {epochs: 2, batch_size: 16}\n";
 
-/// Exit code 2 and exactly one line of output containing every `needles`.
-void expect_input_error(const testing::CommandResult& result,
-                        const std::vector<std::string>& needles) {
-  EXPECT_EQ(result.exit_code, 2) << result.output;
-  std::string output = result.output;
-  while (!output.empty() && output.back() == '\n') output.pop_back();
-  EXPECT_EQ(output.find('\n'), std::string::npos) << "more than one line: " << result.output;
-  for (const auto& needle : needles)
-    EXPECT_NE(result.output.find(needle), std::string::npos) << needle << " in " << result.output;
-}
-
 TEST(Cli, MissingConfig) {
-  expect_input_error(run_cli("run /nonexistent/run.yaml"), {"/nonexistent/run.yaml", "not found"});
+  expect_one_line_error(run_cli("run /nonexistent/run.yaml"),
+                        {"/nonexistent/run.yaml", "not found"});
 }
 
 TEST(Cli, MalformedConfig) {
   TemporaryDirectory directory;
   write_text(directory.file("bad.yaml"), "stream:\n  name: [synthetic_workload\n");
-  expect_input_error(run_cli("run " + directory.file("bad.yaml")),
-                     {directory.file("bad.yaml") + ":", "malformed YAML"});
+  expect_one_line_error(run_cli("run " + directory.file("bad.yaml")),
+                        {directory.file("bad.yaml") + ":", "malformed YAML"});
 }
 
 TEST(Cli, UnknownStrategyListsKnownNames) {
   TemporaryDirectory directory;
   write_text(directory.file("run.yaml"), "strategies:\n  - naive\n  - replay\n");
-  expect_input_error(
+  expect_one_line_error(
       run_cli("run " + directory.file("run.yaml") + " --out " + directory.file("out")),
       {"run.yaml:3", "unknown strategy 'replay'", "naive, joint, er"});
 }
 
 TEST(Cli, UnknownModelAndStreamAndOption) {
   TemporaryDirectory directory;
-  expect_input_error(run_cli("run --set model.name=transformer --out " + directory.file("a")),
-                     {"unknown model 'transformer'", "mlp, lstm"});
-  expect_input_error(run_cli("run --set stream.name=kafka --out " + directory.file("b")),
-                     {"unknown stream 'kafka'", "synthetic_workload"});
-  expect_input_error(run_cli("run --set train.epocs=3 --out " + directory.file("c")),
-                     {"train.epocs", "unknown option", "epochs"});
+  expect_one_line_error(run_cli("run --set model.name=transformer --out " + directory.file("a")),
+                        {"unknown model 'transformer'", "mlp, lstm"});
+  expect_one_line_error(run_cli("run --set stream.name=kafka --out " + directory.file("b")),
+                        {"unknown stream 'kafka'", "synthetic_workload"});
+  expect_one_line_error(run_cli("run --set train.epocs=3 --out " + directory.file("c")),
+                        {"train.epocs", "unknown option", "epochs"});
 }
 
 TEST(Cli, TextInANumericCsvColumn) {
@@ -69,7 +61,7 @@ TEST(Cli, TextInANumericCsvColumn) {
              "stream: {name: csv_workload, path: " + directory.file("load.csv") +
                  ", column: load, periods: 2, input_length: 12, "
                  "horizon: 2}\n");
-  expect_input_error(
+  expect_one_line_error(
       run_cli("run " + directory.file("run.yaml") + " --out " + directory.file("out")),
       {"load.csv:43", "load", "oops"});
 }
@@ -80,7 +72,7 @@ TEST(Cli, NanInASeries) {
   for (int i = 0; i < 400; ++i)
     csv += (i == 100 ? std::string("nan") : std::to_string(i % 24)) + "\n";
   write_text(directory.file("load.csv"), csv);
-  expect_input_error(
+  expect_one_line_error(
       run_cli("run --set stream.name=csv_workload --set stream.path=" + directory.file("load.csv") +
               " --set stream.column=0 --set stream.periods=2 --set stream.input_length=12 --out " +
               directory.file("out")),
@@ -92,17 +84,18 @@ TEST(Cli, SeriesTooShortForTheWindows) {
   std::string csv = "load\n";
   for (int i = 0; i < 30; ++i) csv += std::to_string(i) + "\n";
   write_text(directory.file("short.csv"), csv);
-  expect_input_error(run_cli("run --set stream.name=csv_workload --set stream.path=" +
-                             directory.file("short.csv") + " --set stream.column=load --out " +
-                             directory.file("out")),
-                     {"short", "30 points", "at least"});
+  expect_one_line_error(run_cli("run --set stream.name=csv_workload --set stream.path=" +
+                                directory.file("short.csv") + " --set stream.column=load --out " +
+                                directory.file("out")),
+                        {"short", "30 points", "at least"});
 }
 
 TEST(Cli, OutputDirectoryNotWritable) {
   TemporaryDirectory directory;
   write_text(directory.file("a-file"), "not a directory");
-  expect_input_error(run_cli("run --set train.epochs=1 --out " + directory.file("a-file") + "/run"),
-                     {directory.file("a-file")});
+  expect_one_line_error(
+      run_cli("run --set train.epochs=1 --out " + directory.file("a-file") + "/run"),
+      {directory.file("a-file")});
 }
 
 TEST(Cli, DroppedInputRowsReachTheSummaryAndTheTerminal) {
@@ -125,16 +118,16 @@ TEST(Cli, DroppedInputRowsReachTheSummaryAndTheTerminal) {
 
 TEST(Cli, UnfitStrategyIsRefusedInOneLineBeforeTraining) {
   TemporaryDirectory directory;
-  expect_input_error(run_cli("run --set 'strategies=[icarl]' --out " + directory.file("out")),
-                     {"strategies[0]", "icarl", "class logits", "mlp"});
+  expect_one_line_error(run_cli("run --set 'strategies=[icarl]' --out " + directory.file("out")),
+                        {"strategies[0]", "icarl", "class logits", "mlp"});
 }
 
 TEST(Cli, BadOptionValue) {
   TemporaryDirectory directory;
-  expect_input_error(run_cli("run --set train.epochs=0 --out " + directory.file("out")),
-                     {"train.epochs", ">= 1"});
-  expect_input_error(run_cli("run --set train.batch_size=many --out " + directory.file("out")),
-                     {"train.batch_size", "integer"});
+  expect_one_line_error(run_cli("run --set train.epochs=0 --out " + directory.file("out")),
+                        {"train.epochs", ">= 1"});
+  expect_one_line_error(run_cli("run --set train.batch_size=many --out " + directory.file("out")),
+                        {"train.batch_size", "integer"});
 }
 
 TEST(Cli, StopAfterThenResumeMatchesUninterrupted) {
@@ -147,8 +140,8 @@ TEST(Cli, StopAfterThenResumeMatchesUninterrupted) {
   ASSERT_EQ(stopped.exit_code, 0) << stopped.output;
   EXPECT_NE(stopped.output.find("--resume"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(directory.file("parts/summary.json")));
-  expect_input_error(run_cli("run --resume " + directory.file("parts") + " --seed 3"),
-                     {"--resume", "--seed"});
+  expect_one_line_error(run_cli("run --resume " + directory.file("parts") + " --seed 3"),
+                        {"--resume", "--seed"});
   auto resumed = run_cli("run --resume " + directory.file("parts"));
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_NE(resumed.output.find("resumed after 2 of 3"), std::string::npos) << resumed.output;
