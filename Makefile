@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: deps configure build demo test test-all bench clean format
+.PHONY: deps configure build demo test test-all bench clean format fuzz sanitize
 
 deps:
 	@scripts/install-deps.sh
@@ -22,6 +22,18 @@ demo: build
 # Unit and slow tests (every test CI runs); ctest labels select subsets: `ctest -L unit`.
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# The sanitizer build (clang-14, ASan + UBSan) in build-fuzz/, shared by the two targets below
+# (scripts/fuzz.sh does the work): `make sanitize` runs the unit tests in it, `make fuzz` each
+# libFuzzer target of fuzz/ for FUZZ_SECONDS (inputs that fail are kept in build-fuzz/findings/).
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 1
+
+sanitize: deps
+	JOBS=$(JOBS) scripts/fuzz.sh sanitize
+
+fuzz: deps
+	JOBS=$(JOBS) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) scripts/fuzz.sh run
 
 bench: build
 	$(BUILD_DIR)/bin/evergreen bench overhead

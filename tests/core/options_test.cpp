@@ -153,5 +153,15 @@ TEST(Options, EchoedValuesAreQuotedShortAndEscaped) {
   EXPECT_NE(message.find("got 'a\\rb'"), std::string::npos) << message;
 }
 
+TEST(Options, AKeyThatIsAMapIsRefusedNotConverted) {
+  // Found by fuzz/options_fuzzer.cpp: "? epochs: 2" makes the key itself a map.
+  YAML::Node root = parse_yaml_config("train:\n  ? epochs: 2\n", "cfg.yaml");
+  Options train(root["train"], "train", "cfg.yaml");
+  std::string message = testing::input_error_of([&] { train.check_all_read(); });
+  EXPECT_NE(message.find("cfg.yaml:2:5: field 'train': an option's name must be plain text"),
+            std::string::npos)
+      << message;
+}
+
 }  // namespace
 }  // namespace evergreen

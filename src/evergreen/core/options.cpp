@@ -105,7 +105,16 @@ void check_choice(const std::string& field, const std::string& value,
 void Options::check_all_read() const {
   std::vector<std::string> unknown;
   for (const auto& entry : node_) {
-    auto key = entry.first.as<std::string>();
+    // A key that is a map or a list (YAML's "? key") is never an option's name.
+    if (!entry.first.IsScalar()) {
+      YAML::Mark mark = entry.first.Mark();
+      throw InputError(
+          fmt::format("{}:{}:{}: field '{}': an option's name must be plain text, "
+                      "got '{}'",
+                      file_.empty() ? "config" : file_, mark.line + 1, mark.column + 1, path_,
+                      quote(flow_text(entry.first))));
+    }
+    auto key = entry.first.Scalar();
     if (!read_.count(key)) unknown.push_back(key);
   }
   if (unknown.empty()) return;

@@ -51,5 +51,20 @@ TEST(JsonRecords, ErrorsNameTheFilesLine) {
   EXPECT_NE(message.find("(NaN and Infinity are not JSON)"), std::string::npos) << message;
 }
 
+// nlohmann throws out_of_range, not parse_error, for a number beyond a double's range: it
+// escaped parse_json_record as an internal error (found by fuzz/easytpp_fuzzer.cpp; the input
+// is fuzz/corpus/easytpp/number-overflow.json).
+TEST(JsonRecords, ANumberBeyondTheRangeOfADoubleIsInvalidJsonOnItsLine) {
+  const std::string content = "{\"type_event\": [1,\n 1e400, 1]}\n{\"a\": -1e999}";
+  std::vector<JsonRecord> records = split_json_records("x.json", content);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(input_error_of([&] { parse_json_record("x.json", records[0]); }),
+            "x.json:2: invalid JSON: number overflow parsing '1e400' (beyond the range of a "
+            "double)");
+  EXPECT_EQ(input_error_of([&] { parse_json_record("x.json", records[1]); }),
+            "x.json:3: invalid JSON: number overflow parsing '-1e999' (beyond the range of a "
+            "double)");
+}
+
 }  // namespace
 }  // namespace evergreen

@@ -130,11 +130,11 @@ TEST_F(TraceReaders, AlibabaContainerUsageAndTableDetection) {
                 ":1: option 'metric': no metric 'mkpi' in a container_usage file (metrics: "
                 "cpu_util_percent, mem_util_percent, cpi, mem_gps, mpki, net_in, net_out, "
                 "disk_io_percent)");
-  EXPECT_EQ(
-      input_error_of([&] { read_alibaba_trace(file, AlibabaTraceOptions().table("machine_usage")); }),
-      file +
-          ":1: expected 9 fields (machine_usage: machine_id,time_stamp,cpu_util_percent,"
-          "mem_util_percent,mem_gps,mkpi,net_in,net_out,disk_io_percent), got 11");
+  EXPECT_EQ(input_error_of(
+                [&] { read_alibaba_trace(file, AlibabaTraceOptions().table("machine_usage")); }),
+            file +
+                ":1: expected 9 fields (machine_usage: machine_id,time_stamp,cpu_util_percent,"
+                "mem_util_percent,mem_gps,mkpi,net_in,net_out,disk_io_percent), got 11");
   std::string odd = write("odd.csv", "a,1,2\n");
   EXPECT_EQ(input_error_of([&] { read_alibaba_trace(odd, AlibabaTraceOptions()); }),
             odd +
@@ -198,6 +198,40 @@ TEST_F(TraceReaders, AlibabaBadTextRowsAndOptionsAreReported) {
   std::string absent = directory_.file("absent.csv");
   EXPECT_EQ(input_error_of([&] { read_alibaba_trace(absent, AlibabaTraceOptions()); }),
             absent + ": file not found");
+}
+
+// Time stamps at the ends of int64 and row times beyond it: the span, the bucket indices and a
+// grouped file's row times were computed in int64 and overflowed (a negative bucket count, then
+// std::length_error, or a wrong bucket).
+TEST_F(TraceReaders, AlibabaTimesAtTheEndsOfInt64AreRefusedNotOverflowed) {
+  std::string wide = write("wide.csv",
+                           "m_1,-9000000000000000000,10,50,,,,,5\n"
+                           "m_1,9000000000000000000,20,50,,,,,5\n");
+  EXPECT_EQ(input_error_of([&] { read_alibaba_trace(wide, AlibabaTraceOptions()); }),
+            wide +
+                ": times span -9000000000000000000 to 9000000000000000000 seconds: more than "
+                "100000000 buckets of 300 s; check column 'time_stamp' or raise bucket_seconds");
+  std::string ends = write("ends.csv",
+                           "m_1,9223372036854775807,10,50,,,,,5\n"
+                           "m_1,-9223372036854775808,20,50,,,,,5\n");
+  EXPECT_NE(
+      input_error_of([&] { read_alibaba_trace(ends, AlibabaTraceOptions().bucket_seconds(1)); })
+          .find(": times span -9223372036854775808 to 9223372036854775807 seconds: more "
+                "than 100000000 buckets of 1 s"),
+      std::string::npos);
+  // Two readings a whole int64 range apart fit in two huge buckets.
+  Series two = read_alibaba_trace(
+      ends, AlibabaTraceOptions().bucket_seconds(int64_t{1} << 62).empty_buckets("interpolate"));
+  EXPECT_EQ(two.values.front(), 20);
+  EXPECT_EQ(two.values.back(), 10);
+
+  std::string grouped = write("grouped.csv", "cpu_util_percent\n10\n20\n30\n");
+  EXPECT_EQ(input_error_of([&] {
+              read_alibaba_trace(grouped, AlibabaTraceOptions().row_seconds(int64_t{1} << 62));
+            }),
+            grouped +
+                ":4: data row 3 would be at 2 x 4611686018427387904 s (row_seconds), past the "
+                "largest time stamp 9223372036854775807");
 }
 
 }  // namespace

@@ -134,5 +134,37 @@ TEST_F(AzureFunctions, BadRowsAndHeadersNameFileLineAndColumn) {
             std::string::npos);
 }
 
+// Counts of up to 18 digits each: their sums over rows and over a resampled group overflowed
+// int64 silently (a negative count of invocations).
+TEST_F(AzureFunctions, CountsAddingUpPastInt64AreRefused) {
+  const std::string big = "999999999999999999";
+  std::string minutes = azure_header();
+  for (int i = 0; i < 10; ++i) {
+    std::string row = "o,a,f" + std::to_string(i) + ",http," + big;
+    for (int minute = 2; minute <= 1440; ++minute) row += ",0";
+    minutes += row + "\n";
+  }
+  std::string day = write("minutes.csv", minutes);
+  EXPECT_EQ(input_error_of([&] { read_azure_functions({day}, AzureFunctionsOptions()); }),
+            day +
+                ":11:13: column '1': the counts of the selected rows add up to more than "
+                "9223372036854775807 invocations in one minute");
+
+  std::string groups = azure_header();
+  for (int i = 0; i < 9; ++i) {
+    std::string row = "o,a,f" + std::to_string(i) + ",http," + big + "," + big;
+    for (int minute = 3; minute <= 1440; ++minute) row += ",0";
+    groups += row + "\n";
+  }
+  std::string resampled = write("groups.csv", groups);
+  EXPECT_DOUBLE_EQ(read_azure_functions({resampled}, AzureFunctionsOptions()).values[1],
+                   8999999999999999991.0);
+  EXPECT_EQ(input_error_of(
+                [&] { read_azure_functions({resampled}, AzureFunctionsOptions().resample(2)); }),
+            resampled +
+                ": minutes 1-2 (resample 2): their invocations add up to more than "
+                "9223372036854775807");
+}
+
 }  // namespace
 }  // namespace evergreen

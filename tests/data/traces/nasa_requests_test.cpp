@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "data/traces/trace_test_support.h"
+#include "evergreen/core/resource_bounds.h"
 #include "test_support.h"
 
 namespace evergreen {
@@ -97,6 +98,36 @@ TEST_F(TraceReaders, NasaBadValuesAndArchivesAreReported) {
   std::string absent = directory_.file("absent.tbz2");
   EXPECT_EQ(input_error_of([&] { read_nasa_requests(absent, NasaRequestsOptions()); }),
             absent + ": file not found");
+}
+
+// Counts of up to 18 digits each: their sum over a resampled group overflowed int64 silently.
+TEST_F(TraceReaders, NasaCountsAddingUpPastInt64AreRefused) {
+  std::string text;
+  for (int i = 0; i < 10; ++i) text += "999999999999999999 ";
+  std::string file = write("workload.txt", "1 2\n" + text + "\n");
+  EXPECT_EQ(read_nasa_requests(file, NasaRequestsOptions().resample(1)).values.back(),
+            999999999999999999.0);
+  EXPECT_EQ(input_error_of([&] { read_nasa_requests(file, NasaRequestsOptions().resample(12)); }),
+            file +
+                ":2: field 10: the counts of seconds 1-12 (resample 12) add up to more than "
+                "9223372036854775807 requests");
+}
+
+// A few kilobytes of bzip2 can decompress to gigabytes of counts: the points are bounded by the
+// memory budget as they are read.
+TEST_F(TraceReaders, NasaPointsBeyondTheMemoryBudgetAreRefusedAsTheyGrow) {
+  std::string text;
+  for (int i = 0; i < 1000; ++i) text += "1 ";
+  std::string file = write("workload.txt", text + "\n");
+  set_memory_budget_bytes(4096);
+  const std::string message =
+      input_error_of([&] { read_nasa_requests(file, NasaRequestsOptions().resample(1)); });
+  set_memory_budget_bytes(0);
+  EXPECT_EQ(message, file +
+                         ":1: 256 points read so far: would allocate about 6 KiB, more than the "
+                         "memory budget of 4 KiB (memory_budget_gb in the config, or "
+                         "EVERGREEN_MEMORY_BUDGET_GB)");
+  EXPECT_EQ(read_nasa_requests(file, NasaRequestsOptions().resample(1)).values.size(), 1000u);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "evergreen/core/error.h"
+#include "evergreen/core/resource_bounds.h"
 #include "test_support.h"
 
 namespace evergreen {
@@ -147,6 +148,24 @@ TEST_F(IdxFileTest, RefusesMoreThanTwoGibibytesBeforeAllocating) {
                         {"bad-idx1-ubyte", "[65536, 65536]", "2^31"});
   expect_error_mentions(read_error(idx_bytes({2147483647, 2147483647, 2147483647, 2}, "")),
                         {"bad-idx1-ubyte", "2^31"});
+}
+
+// A header declaring more than the memory budget is refused with the estimate before anything
+// is read; one declaring less but followed by fewer bytes (a 12-byte file declaring 2 GiB, the
+// reproducer fuzz/corpus/idx_file/declares-2gib.idx1) is reported as truncated after reading
+// what is there, not after allocating what it declares (fuzz/idx_file_fuzzer.cpp found it as a
+// 2 GiB allocation).
+TEST_F(IdxFileTest, DimensionsBeyondTheMemoryBudgetAreRefusedBeforeReading) {
+  set_memory_budget_bytes(64.0 * 1024 * 1024);
+  expect_error_mentions(read_error(idx_bytes({100, 1024, 1024}, "abc")),
+                        {"bad-idx1-ubyte: IDX dimensions [100, 1024, 1024]",
+                         "would allocate about 200 MiB", "memory budget of 64 MiB"});
+  expect_error_mentions(read_error(idx_bytes({1024, 1024}, "abc")),
+                        {"truncated", "need 1048576 bytes", "got 3"});
+  set_memory_budget_bytes(16.0 * 1024 * 1024 * 1024);
+  expect_error_mentions(read_error(idx_bytes({2147483647}, "abc")),
+                        {"truncated", "need 2147483647 bytes", "got 3"});
+  set_memory_budget_bytes(0);
 }
 
 TEST_F(IdxFileTest, RejectsCorruptGzipStream) {

@@ -151,6 +151,25 @@ nlohmann::json parse_json_record(const std::string& file, const JsonRecord& reco
                                 record.text.find("Infinity") != std::string_view::npos;
     throw InputError(fmt::format("{}:{}: invalid JSON: {}{}", file, line, parse_error_reason(error),
                                  python_literal ? " (NaN and Infinity are not JSON)" : ""));
+  } catch (const nlohmann::json::out_of_range& error) {
+    // The one error parsing throws besides parse_error: a number beyond a double's range
+    // ("number overflow parsing '1e400'"), without a position; the number's text locates it.
+    const std::string message = error.what();
+    const size_t open = message.find('\'');
+    const size_t close = message.rfind('\'');
+    if (open == std::string::npos || close <= open) {
+      throw InputError(
+          fmt::format("{}:{}: invalid JSON: {}", file, record.line, shorten_first_line(message)));
+    }
+    const std::string_view number = std::string_view(message).substr(open + 1, close - open - 1);
+    const size_t at = record.text.find(number);
+    const int64_t line =
+        record.line + (at == std::string_view::npos
+                           ? 0
+                           : std::count(record.text.begin(), record.text.begin() + at, '\n'));
+    throw InputError(fmt::format(
+        "{}:{}: invalid JSON: number overflow parsing '{}' (beyond the range of a double)", file,
+        line, shorten(number)));
   }
 }
 

@@ -40,6 +40,9 @@ class ZipArchive {
   /// The entries' names, quoted and comma separated ("none" for an empty archive), for messages.
   std::string names() const;
 
+  /// Every entry of the central directory, in its order.
+  const std::vector<ZipEntry>& entries() const { return entries_; }
+
   /// The uncompressed bytes of `entry`, one of this archive's.
   std::string extract(const ZipEntry& entry);
 

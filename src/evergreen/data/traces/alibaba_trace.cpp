@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <limits>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
@@ -86,6 +87,12 @@ void resolve_metric(const std::string& file, int64_t line_number, const std::str
   }
   throw InputError(fmt::format("{}:{}: option 'metric': no metric '{}' in a {} file (metrics: {})",
                                file, line_number, metric, layout->table, fmt::join(metrics, ", ")));
+}
+
+// `time` - `first` (time >= first) as an unsigned number of seconds: it always fits, even when
+// the two are near opposite ends of int64.
+uint64_t seconds_after(int64_t first, int64_t time) {
+  return static_cast<uint64_t>(time) - static_cast<uint64_t>(first);
 }
 
 // Sums of valid readings per time stamp: the trace is not sorted by time and buckets are only
@@ -180,7 +187,11 @@ class AlibabaReader {
   bool read_time(int64_t line_number, int64_t row, const std::vector<Field>& fields,
                  int64_t* time) {
     if (layout_.time_index < 0) {
-      *time = row * options_.row_seconds();
+      EVERGREEN_CHECK_INPUT(!__builtin_mul_overflow(row, options_.row_seconds(), time),
+                            "{}:{}: data row {} would be at {} x {} s (row_seconds), past the "
+                            "largest time stamp {}",
+                            file_, line_number, row + 1, row, options_.row_seconds(),
+                            std::numeric_limits<int64_t>::max());
       return true;
     }
     const Field& field = fields[layout_.time_index];
@@ -244,18 +255,20 @@ class AlibabaReader {
     std::sort(times.begin(), times.end());
     const int64_t first = times.front();
     const int64_t width = options_.bucket_seconds();
-    const int64_t buckets = (times.back() - first) / width + 1;
     // A stray time stamp (a year instead of seconds into the trace) would otherwise ask for
-    // billions of buckets.
+    // billions of buckets. Offsets from the first time are unsigned: time stamps of any int64
+    // are accepted, and their differences may not fit an int64.
     constexpr int64_t kMaxBuckets = 100'000'000;
-    EVERGREEN_CHECK_INPUT(buckets <= kMaxBuckets,
-                          "{}: times span {} to {} seconds: {} buckets of {} s are more than {}; "
-                          "check column 'time_stamp' or raise bucket_seconds",
-                          file_, first, times.back(), buckets, width, kMaxBuckets);
+    const uint64_t last_bucket = seconds_after(first, times.back()) / static_cast<uint64_t>(width);
+    EVERGREEN_CHECK_INPUT(last_bucket < static_cast<uint64_t>(kMaxBuckets),
+                          "{}: times span {} to {} seconds: more than {} buckets of {} s; check "
+                          "column 'time_stamp' or raise bucket_seconds",
+                          file_, first, times.back(), kMaxBuckets, width);
+    const int64_t buckets = static_cast<int64_t>(last_bucket) + 1;
     std::vector<ReadingSums> bucket_sums(buckets);
     for (int64_t time : times) {
       const ReadingSums& sums = sums_.at(time);
-      ReadingSums& bucket = bucket_sums[(time - first) / width];
+      ReadingSums& bucket = bucket_sums[seconds_after(first, time) / static_cast<uint64_t>(width)];
       bucket.sum += sums.sum;
       bucket.count += sums.count;
     }
@@ -278,11 +291,17 @@ class AlibabaReader {
       series.values[i] = bucket_sums[i].sum / static_cast<double>(bucket_sums[i].count);
     }
     if (empty > 0 && options_.empty_buckets() != "interpolate") {
-      const int64_t begin = first + first_empty * width;
+      // An empty bucket lies before the last time, so its start is a time stamp; its end may
+      // not be one.
+      const int64_t begin =
+          static_cast<int64_t>(static_cast<uint64_t>(first) +
+                               static_cast<uint64_t>(first_empty) * static_cast<uint64_t>(width));
+      int64_t end = 0;
+      if (__builtin_add_overflow(begin, width, &end)) end = std::numeric_limits<int64_t>::max();
       throw InputError(fmt::format(
           "{}: bucket {} (seconds [{}, {}) of the trace) holds no valid reading of '{}' ({} of "
           "{} buckets are empty); set empty_buckets: interpolate to fill them linearly",
-          file_, first_empty, begin, begin + width, metric, empty, buckets));
+          file_, first_empty, begin, end, metric, empty, buckets));
     }
     // The first and last buckets hold readings by construction, so every gap has two neighbours.
     int64_t previous = 0;

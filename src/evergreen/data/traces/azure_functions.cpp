@@ -4,6 +4,7 @@
 
 #include <array>
 #include <fstream>
+#include <limits>
 #include <utility>
 
 #include "evergreen/core/error.h"
@@ -74,7 +75,11 @@ std::pair<int64_t, int64_t> add_azure_day(const std::string& file,
                             "{}:{}:{}: column '{}': expected a non-negative integer count of "
                             "invocations, got '{}'",
                             file, line_number, field.column, minute + 1, shorten(field.text));
-      (*minutes)[minute] += count;
+      EVERGREEN_CHECK_INPUT(!__builtin_add_overflow((*minutes)[minute], count, &(*minutes)[minute]),
+                            "{}:{}:{}: column '{}': the counts of the selected rows add up to more "
+                            "than {} invocations in one minute",
+                            file, line_number, field.column, minute + 1,
+                            std::numeric_limits<int64_t>::max());
     }
   }
   EVERGREEN_CHECK_INPUT(!in.bad(), "{}: read error", file);
@@ -129,8 +134,15 @@ Series read_azure_functions(const std::vector<std::string>& files,
   series.values.resize(groups);
   for (int64_t group = 0; group < groups; ++group) {
     int64_t sum = 0;
-    for (int64_t i = group * options.resample(); i < (group + 1) * options.resample(); ++i)
-      sum += minutes[i];
+    const int64_t begin = group * options.resample();
+    const int64_t end = begin + options.resample();
+    for (int64_t i = begin; i < end; ++i) {
+      EVERGREEN_CHECK_INPUT(!__builtin_add_overflow(sum, minutes[i], &sum),
+                            "{}: minutes {}-{} (resample {}): their invocations add up to more "
+                            "than {}",
+                            files.front(), begin + 1, end, options.resample(),
+                            std::numeric_limits<int64_t>::max());
+    }
     series.values[group] = static_cast<double>(sum);
   }
   if (report) {

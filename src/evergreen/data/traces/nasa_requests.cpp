@@ -7,9 +7,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <vector>
 
 #include "evergreen/core/error.h"
+#include "evergreen/core/resource_bounds.h"
 #include "evergreen/data/io/input_file.h"
 #include "evergreen/data/io/subprocess.h"
 #include "evergreen/data/io/text_fields.h"
@@ -123,8 +125,21 @@ Series read_nasa_requests(const std::string& file, const NasaRequestsOptions& op
                           file, line_number, field_number, shorten(token));
     token.clear();
     ++seconds;
-    group_sum += count;
+    EVERGREEN_CHECK_INPUT(!__builtin_add_overflow(group_sum, count, &group_sum),
+                          "{}:{}: field {}: the counts of seconds {}-{} (resample {}) add up to "
+                          "more than {} requests",
+                          file, line_number, field_number, seconds - group_size,
+                          seconds - group_size + options.resample() - 1, options.resample(),
+                          std::numeric_limits<int64_t>::max());
     if (++group_size < options.resample()) return true;
+    // The text may come out of a small bzip2 archive (a few kilobytes can decompress to
+    // gigabytes): the points are bounded by the memory budget as they grow, the old and the
+    // new buffer together.
+    if (series.values.size() == series.values.capacity()) {
+      check_allocation(
+          3.0 * sizeof(double) * static_cast<double>(series.values.size()),
+          fmt::format("{}:{}: {} points read so far", file, line_number, series.values.size()));
+    }
     series.values.push_back(static_cast<double>(group_sum));
     group_sum = 0;
     group_size = 0;

@@ -6,11 +6,13 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <vector>
 
 #include "evergreen/core/error.h"
+#include "evergreen/core/resource_bounds.h"
 #include "evergreen/data/io/input_file.h"
 
 namespace evergreen {
@@ -19,6 +21,8 @@ namespace {
 constexpr int64_t kMaxDataBytes = int64_t{1} << 31;
 constexpr int kMaxDimensions = 4;
 constexpr unsigned char kUnsignedByteType = 0x08;
+/// The data is read into a buffer that starts at this size and doubles.
+constexpr int64_t kFirstReadBytes = int64_t{1} << 20;
 
 /// Sequential bytes of a plain or gzipped file, chosen by the file's first two bytes (1f 8b) so
 /// that a decompressed file keeping its `.gz` name, or a gzipped one without it, still reads.
@@ -89,6 +93,30 @@ class ByteSource {
   std::ifstream plain_;
   int64_t offset_ = 0;
 };
+
+// The `total` data bytes of an IDX file as a tensor of `sizes`. The header alone decides
+// `total`, so a few bytes may declare 2 GiB: the data is read into a buffer that grows with what
+// the file actually holds, and a truncated file is reported without allocating what it declares.
+torch::Tensor read_idx_data(ByteSource& source, const std::vector<int64_t>& sizes, int64_t total,
+                            const std::string& path) {
+  std::vector<uint8_t> bytes;
+  int64_t got = 0;
+  while (got < total) {
+    const int64_t capacity =
+        std::min(total, std::max<int64_t>(kFirstReadBytes, 2 * static_cast<int64_t>(bytes.size())));
+    bytes.resize(static_cast<size_t>(capacity));
+    const int64_t wanted = capacity - got;
+    const int64_t read = source.read(bytes.data() + got, wanted);
+    got += read;
+    if (read < wanted) break;
+  }
+  EVERGREEN_CHECK_INPUT(got == total,
+                        "{}: IDX data truncated: dimensions [{}] need {} bytes, got {}", path,
+                        fmt::join(sizes, ", "), total, got);
+  torch::Tensor data = torch::empty(sizes, torch::kUInt8);
+  std::memcpy(data.data_ptr<uint8_t>(), bytes.data(), static_cast<size_t>(total));
+  return data;
+}
 
 const char* idx_type_name(unsigned char type) {
   switch (type) {
@@ -175,11 +203,10 @@ torch::Tensor read_idx_file(const std::string& path) {
                           path, fmt::join(sizes, ", "));
   }
 
-  torch::Tensor data = torch::empty(sizes, torch::kUInt8);
-  const int64_t got = source.read(data.data_ptr<uint8_t>(), total);
-  EVERGREEN_CHECK_INPUT(got == total,
-                        "{}: IDX data truncated: dimensions [{}] need {} bytes, got {}", path,
-                        fmt::join(sizes, ", "), total, got);
+  // The data is held twice for a moment: read into a buffer, then copied into the tensor.
+  check_allocation(2.0 * static_cast<double>(total),
+                   fmt::format("{}: IDX dimensions [{}]", path, fmt::join(sizes, ", ")));
+  torch::Tensor data = read_idx_data(source, sizes, total, path);
   const int64_t trailing = source.count_remaining();
   EVERGREEN_CHECK_INPUT(trailing == 0,
                         "{}: IDX data has {} trailing bytes after the {} bytes that dimensions "

@@ -17,8 +17,9 @@ inline constexpr const char* kFashionMnistDirectory = "/usr/share/datasets/fashi
 /// the number of dimensions (1 to 4), each dimension as an int32, then the data in row-major
 /// order. A gzip file (recognised by its magic bytes 1f 8b, whatever its name) is decompressed
 /// on the fly. Throws InputError naming the file and the field for a missing file, bad magic,
-/// another data type, a bad dimension, truncated data (expected and actual byte counts),
-/// trailing bytes, and data above 2^31 bytes (refused before anything is allocated).
+/// another data type, a bad dimension, truncated data (expected and actual byte counts, found
+/// without allocating what the dimensions declare), trailing bytes, and data above 2^31 bytes or
+/// the memory budget (refused before anything is allocated).
 ///
 /// Example:
 ///   torch::Tensor labels = read_idx_file(dir + "/train-labels-idx1-ubyte.gz");  // uint8 [60000]
