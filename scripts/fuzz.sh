@@ -10,7 +10,8 @@
 #   scripts/fuzz.sh list              the fuzz targets
 #
 # Environment: FUZZ_SECONDS (60 per target), FUZZ_JOBS (targets run at once, 1), FUZZ_TIMEOUT
-# (seconds one input may take, 10), JOBS (compile jobs, 2), FUZZ_BUILD_DIR (build-fuzz),
+# (seconds one input may take, 10), FUZZ_SEED (libFuzzer's -seed; 0, the default, picks one
+# from the clock), JOBS (compile jobs, 2), FUZZ_BUILD_DIR (build-fuzz),
 # SHARED_DATA (../shared/data: seed inputs are cut from it at run time, the repository keeps
 # only a few tiny hand-made ones in fuzz/corpus/). Which unit tests run under the sanitizers is
 # the CMake cache variable EVERGREEN_SANITIZE_TEST_FILTER of build-fuzz/ (tests/CMakeLists.txt).
@@ -22,6 +23,7 @@ JOBS=${JOBS:-2}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_JOBS=${FUZZ_JOBS:-1}
 FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-10}
+FUZZ_SEED=${FUZZ_SEED:-0}
 SHARED_DATA=${SHARED_DATA:-../shared/data}
 CXX_COMPILER=${FUZZ_CXX:-clang++-14}
 # Debian installs clang-14's llvm-symbolizer off the PATH; without it reports show bare addresses.
@@ -146,6 +148,8 @@ run_target() {
   # bypassed check_allocation can reach it.
   local arguments=(-max_total_time="$FUZZ_SECONDS" -timeout="$FUZZ_TIMEOUT" -rss_limit_mb=2048
     -malloc_limit_mb=512 -print_final_stats=1 -artifact_prefix="$findings/")
+  # A fixed seed makes a run repeatable (CI uses one); 0 lets libFuzzer pick one from the clock.
+  [ "$FUZZ_SEED" != 0 ] && arguments+=(-seed="$FUZZ_SEED")
   local dictionary
   dictionary=$(dictionary_of "$target")
   [ -n "$dictionary" ] && arguments+=(-dict="$dictionary")
