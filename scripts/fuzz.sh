@@ -63,6 +63,8 @@ dictionary_of() {
     easytpp) echo fuzz/json.dict ;;
     npz_events | zip_archive | npy | checkpoint) echo fuzz/zip.dict ;;
     idx_file) echo fuzz/idx.dict ;;
+    llama2c_tokenizer) ;; # binary records: no tokens worth a dictionary
+    safetensors) echo fuzz/safetensors.dict ;;
   esac
 }
 
@@ -129,8 +131,19 @@ prepare_seeds() {
       seed "$directory" fashion-t10k-labels.gz '' \
         /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz 65536
       ;;
+    llama2c_tokenizer)
+      # Option bytes: the vocabulary size (0: read to the end of the file; 255: 512 tokens), the
+      # text's length and the text; then the whole 6,227-byte tok512.bin.
+      seed "$directory" tok512.bin '\x00\x0cOnce upon a ' "$data/lm/stories260K/tok512.bin" 8192
+      seed "$directory" tok512-vocab512.bin '\xff\x06Lily.\n' "$data/lm/stories260K/tok512.bin" 8192
+      ;;
     checkpoint)
       EVERGREEN_FUZZ_WRITE_SEEDS="$directory" "$BUILD_DIR/bin/checkpoint_fuzzer"
+      ;;
+    safetensors)
+      # One F32 tensor [1] = 1.0: header length 56 (the 54-byte JSON padded with spaces), data.
+      printf '\x38\x00\x00\x00\x00\x00\x00\x00%s  \x00\x00\x80\x3f' \
+        '{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}' >"$directory/one-f32.safetensors"
       ;;
   esac
 }

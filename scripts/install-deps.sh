@@ -11,6 +11,7 @@ packages=(
   bzip2 unzip                         # NASA .tbz2 traces (tar -j) and deflated .npz archives
   python3-torch                       # Python baseline of `evergreen bench overhead` (/usr/bin/python3)
   zlib1g-dev                          # gzipped IDX files (MNIST family) read through gzopen/gzread
+  libsentencepiece-dev                # SentencePiece tokenizers (models/lm): encoding and training vocabularies
   dataset-fashion-mnist               # Fashion-MNIST IDX files in /usr/share/datasets/fashion-mnist
   clang-14 libfuzzer-14-dev           # the sanitizer build: ASan + UBSan unit tests and libFuzzer targets (scripts/fuzz.sh);
   libclang-rt-14-dev llvm-14          # with the sanitizer runtimes (only recommended by clang-14) and llvm-symbolizer for stacks

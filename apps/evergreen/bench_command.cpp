@@ -45,6 +45,7 @@ void add_bench_command(CLI::App& app) {
 
   add_autoscaling_bench_command(*bench);
   add_tpp_bench_command(*bench);
+  add_lm_bench_command(*bench);
 
   auto classic = std::make_shared<ClassicBenchOptions>();
   classic->python_script = std::string(EVERGREEN_SOURCE_DIR) + "/bench/classic_reference.py";

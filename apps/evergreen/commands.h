@@ -8,8 +8,10 @@ namespace evergreen::cli {
 void add_run_command(CLI::App& app);
 void add_gen_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_lm_command(CLI::App& app);
 /// The suites of `evergreen bench` whose flags live beside their benchmark.
 void add_autoscaling_bench_command(CLI::App& bench);
 void add_tpp_bench_command(CLI::App& bench);
+void add_lm_bench_command(CLI::App& bench);
 
 }  // namespace evergreen::cli

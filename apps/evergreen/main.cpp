@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   evergreen::cli::add_run_command(app);
   evergreen::cli::add_gen_command(app);
   evergreen::cli::add_bench_command(app);
+  evergreen::cli::add_lm_command(app);
   // Exit codes (docs/reliability.md): 0 success, 1 internal error, 2 bad input or options,
   // 3 the environment refused (I/O error, full disk, output directory held by another run).
   // Every message is one line: control bytes escaped, length bounded.

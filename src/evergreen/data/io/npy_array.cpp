@@ -107,4 +107,21 @@ NpyArray parse_npy(std::string_view data, const std::string& where) {
   return array;
 }
 
+std::string npy_float32_bytes(const std::vector<float>& values, const std::vector<int64_t>& shape) {
+  std::string dims;
+  for (int64_t extent : shape) dims += std::to_string(extent) + ",";
+  if (shape.size() > 1) dims.pop_back();  // (3,) for one axis, (2, 3) without a trailing comma
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + dims + "), }";
+  // The magic (6) + version (2) + length (2) + header + '\n' is padded to a multiple of 64.
+  const size_t unpadded = 10 + header.size() + 1;
+  header.append((64 - unpadded % 64) % 64, ' ');
+  header += '\n';
+  std::string bytes = std::string("\x93NUMPY\x01\x00", 8);
+  bytes += static_cast<char>(header.size() & 0xff);
+  bytes += static_cast<char>(header.size() >> 8);
+  bytes += header;
+  bytes.append(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));
+  return bytes;
+}
+
 }  // namespace evergreen

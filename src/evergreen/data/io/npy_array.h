@@ -24,4 +24,8 @@ struct NpyArray {
 ///   NpyArray times = parse_npy(zip.extract(*entry), "hawkes1.npz: entry 'arrival_times.npy'");
 NpyArray parse_npy(std::string_view data, const std::string& where);
 
+/// A .npy file (version 1.0, '<f4', C order) holding `values` with `shape`: what NumPy's
+/// np.load reads, e.g. logits handed to a Python reference.
+std::string npy_float32_bytes(const std::vector<float>& values, const std::vector<int64_t>& shape);
+
 }  // namespace evergreen

@@ -24,19 +24,6 @@ torch::Tensor merge_heads(const torch::Tensor& x) {
   return x.transpose(1, 2).reshape({x.size(0), x.size(2), x.size(1) * x.size(3)});
 }
 
-// The batch cut to its longest sequence (at least one position): padding sits at the end, so
-// the positions after it are padding in every row, and nothing reads them.
-Batch cut_to_longest(const Batch& batch) {
-  const int64_t length = batch.at("times").size(1);
-  const int64_t longest =
-      std::max<int64_t>(1, (batch.at("mask") != 0).sum(1).max().item<int64_t>());
-  if (longest >= length) return batch;
-  Batch cut = batch;
-  for (const char* key : {"times", "types", "mask"})
-    cut.set(key, batch.at(key).slice(1, 0, longest));
-  return cut;
-}
-
 // The sequences that still have an event at `position`, or undefined when all do (then no
 // gathering is needed).
 torch::Tensor active_rows(const torch::Tensor& lengths, int64_t position) {

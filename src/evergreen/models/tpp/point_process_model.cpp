@@ -147,4 +147,15 @@ HistoryIntensityFunction PointProcessModel::DataTimeIntensity::intensities_after
   };
 }
 
+Batch cut_to_longest(const Batch& batch) {
+  const int64_t length = batch.at("times").size(1);
+  const int64_t longest =
+      std::max<int64_t>(1, (batch.at("mask") != 0).sum(1).max().item<int64_t>());
+  if (longest >= length) return batch;
+  Batch cut = batch;
+  for (const char* key : {"times", "types", "mask"})
+    cut.set(key, batch.at(key).slice(1, 0, longest));
+  return cut;
+}
+
 }  // namespace evergreen

@@ -88,4 +88,9 @@ class PointProcessModel : public Model {
   DataTimeIntensity data_time_intensity_{*this};
 };
 
+/// `batch` ("times", "types", "mask") cut to its longest sequence (at least one position):
+/// padding sits at the end, so the positions after it are padding in every row and the
+/// attention models need not compute them.
+Batch cut_to_longest(const Batch& batch);
+
 }  // namespace evergreen

@@ -15,19 +15,6 @@
 namespace evergreen {
 namespace {
 
-// The batch cut to its longest sequence (at least one position): padding sits at the end, so
-// the positions after it are padding in every row, and nothing reads them.
-Batch cut_to_longest(const Batch& batch) {
-  const int64_t length = batch.at("times").size(1);
-  const int64_t longest =
-      std::max<int64_t>(1, (batch.at("mask") != 0).sum(1).max().item<int64_t>());
-  if (longest >= length) return batch;
-  Batch cut = batch;
-  for (const char* key : {"times", "types", "mask"})
-    cut.set(key, batch.at(key).slice(1, 0, longest));
-  return cut;
-}
-
 torch::Tensor maybe_dropout(const torch::Tensor& x, double probability, bool training) {
   return probability > 0 && training ? torch::dropout(x, probability, /*train=*/true) : x;
 }
