@@ -313,8 +313,10 @@ TEST_F(SafetensorsTest, UnsupportedDtypesAreListedButRefusedWhenRead) {
   EXPECT_EQ(safetensors.names().size(), 3u);
   EXPECT_FALSE(safetensors.info("ids").supported_dtype.has_value());
   EXPECT_EQ(safetensors.bytes("mask"), std::string(3, '\x01'));
-  for (const auto& [name, dtype] : std::vector<std::pair<std::string, std::string>>{
+  for (const auto& [tensor_name, dtype] : std::vector<std::pair<std::string, std::string>>{
            {"ids", "I64"}, {"mask", "BOOL"}, {"wide", "F64"}}) {
+    // A copy: C++17 lambdas cannot capture a structured binding (clang refuses it).
+    const std::string name = tensor_name;
     const std::string message = input_error_of([&] { safetensors.tensor(name); });
     expect_error_mentions(message, {file});
     EXPECT_NE(message.find("dtype " + dtype + " of tensor '" + name +
