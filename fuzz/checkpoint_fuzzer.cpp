@@ -129,7 +129,9 @@ PickleArgument pickle_argument(unsigned char opcode) {
 }
 
 // True when the opcodes of `pickle` hold a length-prefixed argument (string, bytes, long) longer
-// than what follows it. The walk ends at STOP or an opcode it does not know.
+// than what follows it, or store into a memo slot (LONG_BINPUT) beyond any the pickle could fill:
+// LibTorch grows its memo table to the slot, 16 bytes an entry (a 4-byte slot number reaches
+// 64 GiB). The walk ends at STOP or an opcode it does not know.
 bool pickle_declares_more_than_it_holds(std::string_view pickle) {
   size_t at = 0;
   while (at < pickle.size()) {
@@ -151,6 +153,7 @@ bool pickle_declares_more_than_it_holds(std::string_view pickle) {
       }
     } else {
       if (argument.fixed > left) return false;
+      if (opcode == 'r' && read_little_endian(pickle, at, 4) > pickle.size()) return true;
       at += argument.fixed;
     }
   }

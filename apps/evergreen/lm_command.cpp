@@ -1,91 +1,23 @@
-// `evergreen lm generate | inspect | convert`: the transformer language models of models/lm.
-#include <filesystem>
+// `evergreen lm generate | inspect | convert | init`: the transformer language models of models/lm
+// (trace and edit, CREME's tools, are in lm_creme_command.cpp).
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "evergreen/core/atomic_file.h"
 #include "evergreen/core/error.h"
-#include "evergreen/core/gnuplot.h"
 #include "evergreen/core/quoting.h"
 #include "evergreen/data/io/npy_array.h"
 #include "evergreen/models/lm/generation.h"
 #include "evergreen/models/lm/logit_lens.h"
 #include "evergreen/models/lm/model_file.h"
 #include "evergreen/models/lm/tokenizer.h"
+#include "lm_cli_support.h"
 
 namespace evergreen::cli {
 namespace {
 
 using namespace evergreen::lm;
-
-// The tokenizer of a model: the one given, else the one beside the model (tokenizer.model,
-// tokenizer.bin, or llama2.c's tok<vocab>.bin), else none ("" ).
-std::string find_tokenizer(const std::string& given, const std::string& model_path,
-                           int64_t vocab_size) {
-  if (!given.empty()) return given;
-  std::filesystem::path directory = std::filesystem::is_directory(model_path)
-                                        ? std::filesystem::path(model_path)
-                                        : std::filesystem::path(model_path).parent_path();
-  for (const std::string name : {std::string("tokenizer.model"), std::string("tokenizer.bin"),
-                                 "tok" + std::to_string(vocab_size) + ".bin"}) {
-    if (std::filesystem::exists(directory / name)) return (directory / name).string();
-  }
-  return "";
-}
-
-std::unique_ptr<Tokenizer> open_tokenizer(const std::string& path, const std::string& model_path,
-                                          int64_t vocab_size) {
-  std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(path, vocab_size);
-  check_vocabulary_matches(*tokenizer, vocab_size, path, model_path);
-  return tokenizer;
-}
-
-std::vector<int64_t> parse_ids(const std::string& text) {
-  std::vector<int64_t> ids;
-  std::stringstream stream(text);
-  std::string item;
-  while (std::getline(stream, item, ',')) {
-    EVERGREEN_CHECK_INPUT(!item.empty() &&
-                              item.find_first_not_of("0123456789") == std::string::npos &&
-                              item.size() < 10,
-                          "--ids: expected comma-separated token ids, got {}", quote(item));
-    ids.push_back(std::stoll(item));
-  }
-  EVERGREEN_CHECK_INPUT(!ids.empty(), "--ids: no token id given");
-  return ids;
-}
-
-struct PromptOptions {
-  std::string model, tokenizer, prompt, ids;
-  bool bos = true;
-};
-
-void add_prompt_options(CLI::App* command, PromptOptions& options) {
-  command
-      ->add_option("--model", options.model,
-                   "llama2.c checkpoint (.bin), Hugging Face directory or .safetensors file")
-      ->required();
-  command->add_option("--tokenizer", options.tokenizer,
-                      "tokenizer (.model SentencePiece or llama2.c .bin; default: the one beside "
-                      "the model: tokenizer.model, tokenizer.bin or tok<vocab>.bin)");
-  command->add_option("--prompt", options.prompt, "prompt text");
-  command->add_option("--ids", options.ids, "prompt as comma-separated token ids (no tokenizer)");
-  command->add_flag("!--no-bos", options.bos, "do not put BOS in front of the prompt text");
-}
-
-// The prompt's ids: --ids as given, else BOS + the encoded text (BOS alone without a prompt).
-std::vector<int64_t> prompt_ids(const PromptOptions& options, const Tokenizer* tokenizer) {
-  EVERGREEN_CHECK_INPUT(options.ids.empty() || options.prompt.empty(),
-                        "--prompt and --ids: give one of them");
-  if (!options.ids.empty()) return parse_ids(options.ids);
-  if (options.prompt.empty()) return {tokenizer ? tokenizer->bos_id() : 1};
-  EVERGREEN_CHECK_INPUT(tokenizer != nullptr,
-                        "--prompt: no tokenizer given and none found beside {} (use --tokenizer "
-                        "or --ids)",
-                        options.model);
-  return tokenizer->encode(options.prompt, options.bos);
-}
 
 void add_generate(CLI::App& lm) {
   auto prompt = std::make_shared<PromptOptions>();
@@ -116,13 +48,10 @@ void add_generate(CLI::App& lm) {
   command->add_flag("!--no-stop", *stop_at_eos, "do not stop at the end-of-text token");
   command->add_flag("--json", *json, "print ids, text and speed as JSON");
   command->callback([=] {
-    Transformer model = load_model(prompt->model);
-    const std::string tokenizer_path =
-        find_tokenizer(prompt->tokenizer, prompt->model, model->options().vocab_size());
-    std::unique_ptr<Tokenizer> tokenizer;
-    if (!tokenizer_path.empty())
-      tokenizer = open_tokenizer(tokenizer_path, prompt->model, model->options().vocab_size());
-    const std::vector<int64_t> ids = prompt_ids(*prompt, tokenizer.get());
+    PromptModel opened = open_prompt_model(*prompt);
+    Transformer model = opened.model;
+    const Tokenizer* tokenizer = opened.tokenizer.get();
+    const std::vector<int64_t> ids = prompt_ids(*prompt, tokenizer);
     GenerationOptions options = GenerationOptions()
                                     .max_new_tokens(*max_new_tokens)
                                     .fused(*fused)
@@ -172,32 +101,6 @@ void add_generate(CLI::App& lm) {
   });
 }
 
-// A heat map of the target's probability by layer and position.
-void plot_lens(const LogitLens& lens, const std::vector<std::string>& labels,
-               const std::string& png, const std::string& title) {
-  const std::string data = png + ".dat";
-  std::string rows;
-  for (int64_t r = 0; r < static_cast<int64_t>(lens.rows.size()); ++r) {
-    for (int64_t t = 0; t < lens.probability.size(1); ++t)
-      rows += fmt::format("{} {} {:.6g}\n", t, r, lens.probability[r][t].item<double>());
-    rows += "\n";
-  }
-  write_file_atomically(data, rows);
-  std::string xtics, ytics;
-  for (size_t t = 0; t < labels.size(); ++t)
-    xtics += fmt::format("{}\"{}\" {}", t ? ", " : "", quote(labels[t], 12), t);
-  for (size_t r = 0; r < lens.rows.size(); ++r)
-    ytics += fmt::format("{}\"{}\" {}", r ? ", " : "",
-                         r == 0 ? "embed" : "L" + std::to_string(r - 1), r);
-  const std::string script = fmt::format(
-      "set terminal pngcairo size 1000,500\nset output '{}'\nset title \"{}\"\n"
-      "set xtics ({}) rotate by 45 right\nset ytics ({})\nset cbrange [0:1]\n"
-      "set palette rgb 21,22,23\nunset key\nplot '{}' using 1:2:3 with image\n",
-      png, title, xtics, ytics, data);
-  if (!run_gnuplot(png + ".gp", script))
-    std::cerr << "evergreen lm: gnuplot unavailable or failed; no plot written\n";
-}
-
 void add_inspect(CLI::App& lm) {
   auto prompt = std::make_shared<PromptOptions>();
   auto target = std::make_shared<std::string>();
@@ -221,12 +124,10 @@ void add_inspect(CLI::App& lm) {
                       "write the prompt's logits [T, V] as float32 .npy (for bench/ references)");
   command->add_flag("--json", *json, "print the lens as JSON");
   command->callback([=] {
-    Transformer model = load_model(prompt->model);
-    const int64_t vocab = model->options().vocab_size();
-    const std::string tokenizer_path = find_tokenizer(prompt->tokenizer, prompt->model, vocab);
-    std::unique_ptr<Tokenizer> tokenizer;
-    if (!tokenizer_path.empty()) tokenizer = open_tokenizer(tokenizer_path, prompt->model, vocab);
-    const std::vector<int64_t> ids = prompt_ids(*prompt, tokenizer.get());
+    PromptModel opened = open_prompt_model(*prompt);
+    Transformer model = opened.model;
+    const Tokenizer* tokenizer = opened.tokenizer.get();
+    const std::vector<int64_t> ids = prompt_ids(*prompt, tokenizer);
     torch::Tensor tokens = torch::tensor(ids, torch::kInt64).unsqueeze(0);
     torch::NoGradGuard no_grad;
     torch::Tensor logits = model->forward(tokens)[0];  // [T, V]
@@ -236,17 +137,10 @@ void add_inspect(CLI::App& lm) {
       write_file_atomically(*logits_out, npy_float32_bytes(flat, {logits.size(0), logits.size(1)}));
     }
     int64_t followed = *target_id;
-    if (!target->empty()) {
-      EVERGREEN_CHECK_INPUT(tokenizer != nullptr, "--target: needs a tokenizer (or --target-id)");
-      std::vector<int64_t> encoded = tokenizer->encode(*target, false);
-      EVERGREEN_CHECK_INPUT(!encoded.empty(), "--target {}: encodes to no token", quote(*target));
-      // Past the dummy-prefix space token, if the encoding starts with one alone.
-      followed =
-          encoded.size() > 1 && tokenizer->piece(encoded[0]) == " " ? encoded[1] : encoded[0];
-    }
+    if (!target->empty()) followed = continuation_tokens(tokenizer, *target, "--target")[0];
     if (followed < 0) followed = logits[-1].argmax().item<int64_t>();
     LogitLens lens = logit_lens(*model, tokens, followed, *final_norm);
-    auto piece = [&](int64_t id) { return tokenizer ? tokenizer->piece(id) : std::to_string(id); };
+    auto piece = [&](int64_t id) { return opened.piece(id); };
     std::vector<std::string> labels;
     for (int64_t id : ids) labels.push_back(piece(id));
     if (*json) {
@@ -283,9 +177,15 @@ void add_inspect(CLI::App& lm) {
         std::cout << "\n";
       }
     }
-    if (!plot->empty())
-      plot_lens(lens, labels, *plot,
-                fmt::format("logit lens: P({}) by layer and position", quote(piece(followed), 20)));
+    if (!plot->empty()) {
+      std::vector<std::string> rows;
+      for (size_t r = 0; r < lens.rows.size(); ++r)
+        rows.push_back(r == 0 ? "embed" : "L" + std::to_string(r - 1));
+      plot_heat_map(
+          lens.probability, rows, labels, *plot,
+          fmt::format("logit lens: P({}) by layer and position", quote(piece(followed), 20)), 0.0,
+          1.0);
+    }
   });
 }
 
@@ -366,12 +266,14 @@ void add_init(CLI::App& lm) {
 
 void add_lm_command(CLI::App& app) {
   CLI::App* lm = app.add_subcommand(
-      "lm", "Transformer language models: generate, inspect (logit lens), convert, init");
+      "lm",
+      "Transformer language models: generate, inspect (logit lens), trace, edit, convert, init");
   lm->require_subcommand(1);
   add_generate(*lm);
   add_inspect(*lm);
   add_convert(*lm);
   add_init(*lm);
+  add_lm_creme_commands(*lm);
 }
 
 }  // namespace evergreen::cli

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "lm_test_support.h"
 #include "test_support.h"
 
 namespace evergreen {
@@ -18,10 +19,7 @@ using testing::run_cli;
 
 const std::string kPython = "/usr/bin/python3";
 
-std::string stories(const std::string& name) {
-  const std::string data = testing::shared_data_dir();
-  return data.empty() ? "" : data + "/lm/stories260K/" + name;
-}
+std::string stories(const std::string& name) { return testing::stories_file(name); }
 
 std::string script(const std::string& name) {
   return std::string(EVERGREEN_SOURCE_DIR) + "/bench/" + name;
@@ -193,6 +191,56 @@ TEST_F(LmCli, TheLogitLensPlotsAndItsLastRowIsTheModelsPrediction) {
   if (std::system("command -v gnuplot > /dev/null") == 0) {
     EXPECT_TRUE(std::filesystem::exists(png));
   }
+}
+
+TEST_F(LmCli, TraceLocatesTheAnswerAndEditMakesThePromptFollowTheGuide) {
+  const std::string png = directory_.file("trace.png");
+  const std::string prompt = "'Once upon a time, there was a little girl named'";
+  auto result =
+      run_cli("lm trace --model " + stories("stories260K.bin") + " --prompt " + prompt +
+              " --subject 'little girl' --samples 3 --json --plot " + png + " 2>/dev/null");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  nlohmann::json trace = nlohmann::json::parse(result.output);
+  ASSERT_EQ(trace["traces"].size(), 3u);
+  for (const nlohmann::json& state : trace["traces"]) {
+    ASSERT_EQ(state["probability"].size(), 5u) << state["state"];
+    EXPECT_LT(state["corrupted"].get<double>(), state["clean"].get<double>());
+  }
+  // The residual state of the last block at the last position restores the clean prediction.
+  const nlohmann::json& residual = trace["traces"][0];
+  EXPECT_EQ(residual["state"], "residual");
+  EXPECT_NEAR(residual["probability"].back().back().get<double>(), residual["clean"].get<double>(),
+              1e-6);
+  if (std::system("command -v gnuplot > /dev/null") == 0) {
+    EXPECT_TRUE(std::filesystem::exists(directory_.file("trace-attention.png")));
+  }
+
+  const std::string edited = directory_.file("edited.bin");
+  result = run_cli("lm edit --model " + stories("stories260K.bin") + " --prompt " + prompt +
+                   " --guide 'Once upon a time, there was a little boy named' --layers 1,2,3 " +
+                   "--also 'Once upon a time, there was a girl named' --json --out " + edited +
+                   " 2>/dev/null");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  nlohmann::json edit = nlohmann::json::parse(result.output);
+  ASSERT_EQ(edit["edits"].size(), 3u);
+  ASSERT_EQ(edit["queries"].size(), 2u);
+  const nlohmann::json& corrected = edit["queries"][0];
+  EXPECT_GT(corrected["after"].get<double>(), corrected["before"].get<double>());
+  EXPECT_NEAR(corrected["relative_change"].get<double>(),
+              (corrected["after"].get<double>() - corrected["before"].get<double>()) /
+                  corrected["before"].get<double>(),
+              1e-9);
+  EXPECT_TRUE(std::filesystem::exists(edited));
+
+  result = run_cli("lm trace --model " + stories("stories260K.bin") + " --prompt " + prompt +
+                   " --subject dragon 2>&1");
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.output.find("--subject 'dragon'"), std::string::npos) << result.output;
+  result = run_cli("lm edit --model " + stories("stories260K.bin") + " --prompt " + prompt +
+                   " --guide 'a boy' --layers 7 2>&1");
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.output.find("layer 7 is outside the model's layers 0..4"), std::string::npos)
+      << result.output;
 }
 
 TEST(LmBench, TheSmokeVersionPrintsEveryMeasure) {

@@ -15,6 +15,7 @@
 #include "evergreen/core/error.h"
 #include "evergreen/models/lm/hf_config.h"
 #include "evergreen/models/lm/safetensors.h"
+#include "lm_test_support.h"
 #include "test_support.h"
 
 namespace evergreen::lm {
@@ -22,6 +23,7 @@ namespace {
 
 using evergreen::testing::input_error_of;
 using evergreen::testing::read_text;
+using evergreen::testing::seeded_model;
 using evergreen::testing::write_text;
 
 void expect_error_mentions(const std::string& message, const std::vector<std::string>& parts) {
@@ -56,16 +58,6 @@ TransformerOptions gpt2_options(int64_t hidden_dim = 64) {
       .hidden_dim(hidden_dim)
       .max_seq_len(24)
       .norm_eps(1e-5);
-}
-
-/// A model whose every parameter holds distinct seeded values (the defaults of norms and biases
-/// are constants, which would hide a swapped tensor).
-Transformer seeded_model(const TransformerOptions& options, uint64_t seed) {
-  torch::manual_seed(seed);
-  Transformer model(options);
-  torch::NoGradGuard no_grad;
-  for (auto& parameter : model->parameters()) parameter.copy_(torch::randn_like(parameter) * 0.1);
-  return model;
 }
 
 std::vector<int32_t> bits_of(const torch::Tensor& tensor) {

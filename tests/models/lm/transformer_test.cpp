@@ -8,13 +8,14 @@
 
 #include "evergreen/models/lm/generation.h"
 #include "evergreen/models/lm/llama2c_checkpoint.h"
+#include "lm_test_support.h"
 #include "test_support.h"
 
 namespace evergreen::lm {
 namespace {
 
 using evergreen::testing::input_error_of;
-using evergreen::testing::shared_data_dir;
+using evergreen::testing::stories_file;
 
 TransformerOptions small_llama() {
   return TransformerOptions()
@@ -39,11 +40,6 @@ TransformerOptions small_gpt2() {
       .n_kv_heads(4)
       .hidden_dim(64)
       .max_seq_len(24);
-}
-
-std::string stories_file(const std::string& name) {
-  const std::string data = shared_data_dir();
-  return data.empty() ? "" : data + "/lm/stories260K/" + name;
 }
 
 // The ids of greedy_256_ids_and_text.txt ("ids [a, b, ...]" on its first line).
