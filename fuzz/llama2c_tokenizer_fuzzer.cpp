@@ -1,4 +1,4 @@
-// The llama2.c tokenizer reader (models/lm/llama2c_tokenizer.h) on arbitrary files, then encoding
+// The llama2.c tokenizer reader (data/text/llama2c_tokenizer.h) on arbitrary files, then encoding
 // and decoding a short text with whatever vocabulary it accepted.
 //
 // Input: an option byte (the vocabulary size: 0 reads tokens until the end of the file, else
@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "evergreen/models/lm/llama2c_tokenizer.h"
+#include "evergreen/data/text/llama2c_tokenizer.h"
 #include "fuzz_support.h"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -30,8 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(input.rest().substr(0, text_size));
   const std::string_view file = input.rest().substr(text_size);
   fuzz::expect_only_input_errors([&] {
-    const lm::Llama2cTokenizer tokenizer =
-        lm::Llama2cTokenizer::from_bytes(file, "tokenizer.bin", vocab_size);
+    const text::Llama2cTokenizer tokenizer =
+        text::Llama2cTokenizer::from_bytes(file, "tokenizer.bin", vocab_size);
     const std::vector<int64_t> ids = tokenizer.encode(text, /*add_bos=*/true);
     const std::string decoded = tokenizer.decode(ids);
     tokenizer.decode_piece(ids.back(), tokenizer.vocab_size() - 1);

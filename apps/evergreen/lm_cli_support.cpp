@@ -16,6 +16,7 @@
 namespace evergreen::cli {
 
 using namespace evergreen::lm;
+using namespace evergreen::text;
 
 std::string find_tokenizer(const std::string& given, const std::string& model_path,
                            int64_t vocab_size) {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "evergreen/models/lm/tokenizer.h"
+#include "evergreen/data/text/tokenizer.h"
 #include "evergreen/models/lm/transformer.h"
 
 namespace evergreen::cli {
@@ -21,8 +21,8 @@ std::string find_tokenizer(const std::string& given, const std::string& model_pa
                            int64_t vocab_size);
 
 /// The tokenizer at `path`, checked against the model's vocabulary (both files named).
-std::unique_ptr<lm::Tokenizer> open_tokenizer(const std::string& path,
-                                              const std::string& model_path, int64_t vocab_size);
+std::unique_ptr<text::Tokenizer> open_tokenizer(const std::string& path,
+                                                const std::string& model_path, int64_t vocab_size);
 
 /// "3,17,42" as ids; InputError naming `option` for anything else.
 std::vector<int64_t> parse_ids(const std::string& text, const std::string& option = "--ids");
@@ -38,24 +38,24 @@ void add_prompt_options(CLI::App* command, PromptOptions& options);
 /// A model and its tokenizer (none when no tokenizer file is found).
 struct PromptModel {
   lm::Transformer model{nullptr};
-  std::unique_ptr<lm::Tokenizer> tokenizer;
+  std::unique_ptr<text::Tokenizer> tokenizer;
   /// The token's piece, or its id without a tokenizer.
   std::string piece(int64_t id) const;
 };
 PromptModel open_prompt_model(const PromptOptions& options);
 
 /// The prompt's ids: --ids as given, else BOS + the encoded text (BOS alone without a prompt).
-std::vector<int64_t> prompt_ids(const PromptOptions& options, const lm::Tokenizer* tokenizer);
+std::vector<int64_t> prompt_ids(const PromptOptions& options, const text::Tokenizer* tokenizer);
 
 /// `text` as it continues a prompt: encoded without BOS, past a lone dummy-prefix space token.
 /// InputError naming `option` without a tokenizer or when nothing is left.
-std::vector<int64_t> continuation_tokens(const lm::Tokenizer* tokenizer, const std::string& text,
+std::vector<int64_t> continuation_tokens(const text::Tokenizer* tokenizer, const std::string& text,
                                          const std::string& option);
 
 /// The positions [begin, end) where `subject` (continuation_tokens) occurs first in `ids`;
 /// InputError listing both token sequences when it does not.
 std::pair<int64_t, int64_t> find_subject(const std::vector<int64_t>& ids,
-                                         const lm::Tokenizer* tokenizer,
+                                         const text::Tokenizer* tokenizer,
                                          const std::string& subject);
 
 /// A heat map PNG of `values` [rows, columns] (row 0 at the bottom) through gnuplot; a note on
@@ -66,5 +66,7 @@ void plot_heat_map(const torch::Tensor& values, const std::vector<std::string>& 
 
 /// The trace and edit subcommands (lm_creme_command.cpp).
 void add_lm_creme_commands(CLI::App& lm);
+/// The train subcommand (lm_train_command.cpp).
+void add_lm_train(CLI::App& lm);
 
 }  // namespace evergreen::cli

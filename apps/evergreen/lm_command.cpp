@@ -8,16 +8,17 @@
 #include "evergreen/core/error.h"
 #include "evergreen/core/quoting.h"
 #include "evergreen/data/io/npy_array.h"
+#include "evergreen/data/text/tokenizer.h"
 #include "evergreen/models/lm/generation.h"
 #include "evergreen/models/lm/logit_lens.h"
 #include "evergreen/models/lm/model_file.h"
-#include "evergreen/models/lm/tokenizer.h"
 #include "lm_cli_support.h"
 
 namespace evergreen::cli {
 namespace {
 
 using namespace evergreen::lm;
+using namespace evergreen::text;
 
 void add_generate(CLI::App& lm) {
   auto prompt = std::make_shared<PromptOptions>();
@@ -267,12 +268,14 @@ void add_init(CLI::App& lm) {
 void add_lm_command(CLI::App& app) {
   CLI::App* lm = app.add_subcommand(
       "lm",
-      "Transformer language models: generate, inspect (logit lens), trace, edit, convert, init");
+      "Transformer language models: generate, train, inspect (logit lens), trace, edit, convert, "
+      "init");
   lm->require_subcommand(1);
   add_generate(*lm);
   add_inspect(*lm);
   add_convert(*lm);
   add_init(*lm);
+  add_lm_train(*lm);
   add_lm_creme_commands(*lm);
 }
 

@@ -19,6 +19,7 @@ namespace evergreen::cli {
 namespace {
 
 using namespace evergreen::lm;
+using namespace evergreen::text;
 
 // "B:E" as the half-open position range [B, E).
 std::pair<int64_t, int64_t> parse_positions(const std::string& text) {

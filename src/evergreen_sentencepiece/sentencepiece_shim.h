@@ -1,6 +1,6 @@
 // A C interface to the SentencePiece library, built as its own shared library
 // (libevergreen_sentencepiece.so) and loaded with dlopen(RTLD_LOCAL | RTLD_DEEPBIND) by
-// models/lm/sentencepiece_tokenizer.cpp. Why: Debian's libsentencepiece carries its own copy of
+// data/text/sentencepiece_tokenizer.cpp. Why: Debian's libsentencepiece carries its own copy of
 // protobuf; linked into a program that also loads LibTorch's libprotobuf, its symbols interpose
 // libprotobuf's and the program crashes before main. Loaded locally and deep-bound, each copy
 // keeps to itself.

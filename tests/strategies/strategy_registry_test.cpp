@@ -17,7 +17,8 @@ TEST(StrategyRegistry, EveryStrategyWithEveryModelTrainsSavesAndLoads) {
   const std::map<StreamKind, Stream> streams{
       {StreamKind::kForecasting, testing::tiny_forecasting_stream(2, 24)},
       {StreamKind::kEventSequences, testing::tiny_event_stream(2, 24)},
-      {StreamKind::kClassification, testing::tiny_classification_stream(2, 12)}};
+      {StreamKind::kClassification, testing::tiny_classification_stream(2, 12)},
+      {StreamKind::kTokenSequences, testing::tiny_token_stream(2, 12)}};
   for (const auto& model_entry : model_registry().entries()) {
     // Each model on the kind of stream it declares it reads.
     const Stream& stream = streams.at(model_entry.traits.reads);

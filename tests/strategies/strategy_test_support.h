@@ -59,6 +59,37 @@ inline Stream tiny_event_stream(int64_t experiences = 2, int64_t rows = 12) {
   return stream;
 }
 
+/// `experiences` experiences of `rows` token rows (8 tokens, vocabulary 12), as text streams
+/// hold them: each experience repeats its own cycle of 5 tokens, so the next token is learnable
+/// and differs between experiences; the last training row ends in padding (mask 0).
+inline Stream tiny_token_stream(int64_t experiences = 2, int64_t rows = 12) {
+  Stream stream;
+  stream.name = "tiny tokens";
+  stream.spec.kind = StreamKind::kTokenSequences;
+  stream.spec.vocab_size = 12;
+  stream.spec.input_shape = {8};
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(14);
+  for (int64_t i = 0; i < experiences; ++i) {
+    const torch::Tensor cycle = torch::randperm(12, generator, torch::kLong).narrow(0, 0, 5);
+    auto make = [&](int64_t count) {
+      auto starts = torch::randint(0, 5, {count, 1}, generator, torch::kLong);
+      auto positions = (starts + torch::arange(8, torch::kLong).unsqueeze(0)).remainder(5);
+      auto tokens = cycle.index_select(0, positions.reshape(-1)).view({count, 8});
+      auto mask = torch::ones({count, 8});
+      mask[count - 1].narrow(0, 5, 3).zero_();
+      tokens[count - 1].narrow(0, 5, 3).zero_();
+      return Batch{{"tokens", tokens}, {"mask", mask}};
+    };
+    Experience experience;
+    experience.id = i;
+    experience.name = "text " + std::to_string(i + 1);
+    experience.train = make(rows);
+    experience.test = make(std::max<int64_t>(rows / 2, 1));
+    stream.experiences.push_back(experience);
+  }
+  return stream;
+}
+
 inline MlpForecaster tiny_mlp() {
   return MlpForecaster(MlpForecasterOptions(6, 2).hidden_size(8).layers(1));
 }

@@ -10,6 +10,8 @@ const char* stream_kind_name(StreamKind kind) {
       return "event sequences";
     case StreamKind::kClassification:
       return "labelled images";
+    case StreamKind::kTokenSequences:
+      return "token sequences";
   }
   return "unknown";
 }

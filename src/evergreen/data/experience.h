@@ -24,6 +24,7 @@ enum class StreamKind {
   kForecasting,     ///< windows "x" [N, L] -> targets "y" [N, H]
   kEventSequences,  ///< padded marked sequences "times", "types", "mask"
   kClassification,  ///< inputs "x", labels "y" (int64), task index "task" (int64)
+  kTokenSequences,  ///< token rows "tokens" [N, T] (int64), "mask" [N, T] (1: a real token)
 };
 
 const char* stream_kind_name(StreamKind kind);
@@ -42,7 +43,9 @@ struct StreamSpec {
   /// Classification: > 0 on a class-incremental split (task t owns the classes
   /// [t * classes_per_task, (t + 1) * classes_per_task)); 0 when every task holds every class.
   int64_t classes_per_task = 0;
-  std::vector<int64_t> input_shape;  ///< shape of one row's input (classification: {C, H, W})
+  std::vector<int64_t> input_shape;  ///< shape of one row's input (classification: {C, H, W};
+                                     ///< token sequences: {T})
+  int64_t vocab_size = 0;            ///< token sequences: ids are 0 .. vocab_size - 1
   int64_t num_tasks = 0;  ///< experiences in the stream (set by the plan when a stream leaves it 0)
   /// Forecasting: statistics of the first experience's training data only (no look-ahead).
   TargetTransform target;

@@ -1,5 +1,6 @@
 #include "evergreen/data/stream_registry.h"
 
+#include "evergreen/data/text/text_stream.h"
 #include "evergreen/data/tpp/event_streams.h"
 #include "evergreen/data/vision/classic_streams.h"
 #include "evergreen/data/workload_streams.h"
@@ -22,13 +23,16 @@ const Registry<StreamFactory>& stream_registry() {
            make_event_sequence_stream},
           {"event_windows", "a long real event stream cut into consecutive time windows",
            make_event_window_stream},
-          {"split_images", "Split Fashion-MNIST (or any MNIST-layout set): classes in pairs, "
-                           "class-incremental",
+          {"split_images",
+           "Split Fashion-MNIST (or any MNIST-layout set): classes in pairs, "
+           "class-incremental",
            make_split_image_stream},
           {"permuted_images", "Permuted Fashion-MNIST: one pixel permutation per task",
            make_permuted_image_stream},
           {"rotated_images", "Rotated Fashion-MNIST: one angle in [0, 180) per task",
            make_rotated_image_stream},
+          {"text", "text files, one experience each, as token rows for language models",
+           make_text_stream},
       });
   return registry;
 }

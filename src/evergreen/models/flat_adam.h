@@ -29,6 +29,7 @@ class FlatAdam : public FlatOptimizer {
   FlatAdam(FlatParameters& parameters, const FlatAdamOptions& options);
   void step() override;
   double learning_rate() const override { return options_.learning_rate(); }
+  void set_learning_rate(double learning_rate) override { options_.learning_rate(learning_rate); }
   /// Archive keys start with `prefix` (two optimisers may share one checkpoint).
   void save(torch::serialize::OutputArchive& archive,
             const std::string& prefix = "adam") const override;

@@ -18,6 +18,8 @@ class FlatOptimizer {
   /// Forgets the optimiser's state (a fresh optimiser on the same parameters).
   virtual void reset() = 0;
   virtual double learning_rate() const = 0;
+  /// Sets the learning rate of the next steps (a schedule's).
+  virtual void set_learning_rate(double learning_rate) = 0;
   /// Archive keys start with `prefix` (two optimisers may share one checkpoint).
   virtual void save(torch::serialize::OutputArchive& archive, const std::string& prefix) const = 0;
   virtual void load(torch::serialize::InputArchive& archive, const std::string& prefix) = 0;

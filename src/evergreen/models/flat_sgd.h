@@ -22,6 +22,7 @@ class FlatSgd : public FlatOptimizer {
   void step() override;
   void reset() override;
   double learning_rate() const override { return options_.learning_rate(); }
+  void set_learning_rate(double learning_rate) override { options_.learning_rate(learning_rate); }
   void save(torch::serialize::OutputArchive& archive,
             const std::string& prefix = "sgd") const override;
   void load(torch::serialize::InputArchive& archive, const std::string& prefix = "sgd") override;

@@ -2,6 +2,7 @@
 
 #include "evergreen/models/forecast/lstm_forecaster.h"
 #include "evergreen/models/forecast/mlp_forecaster.h"
+#include "evergreen/models/lm/causal_language_model.h"
 #include "evergreen/models/tpp/attentive_neural_hawkes.h"
 #include "evergreen/models/tpp/neural_hawkes.h"
 #include "evergreen/models/tpp/transformer_hawkes.h"
@@ -37,6 +38,10 @@ const ModelRegistry& model_registry() {
                     "MLP image classifier (Mammoth's 784-100-100-10 backbone)",
                     make_mlp_classifier,
                     {Kind::kClassification, MlpClassifierImpl::kCapabilities}},
+                   {"causal_lm",
+                    "transformer language model (Llama or GPT-2; next-token loss)",
+                    lm::make_causal_language_model,
+                    {Kind::kTokenSequences, lm::CausalLanguageModelImpl::kCapabilities}},
                });
   return registry;
 }

@@ -65,6 +65,12 @@ Stream minimal_stream(StreamKind kind) {
                                {"y", torch::tensor({0, 1}, torch::kLong)},
                                {"task", torch::zeros({2}, torch::kLong)}};
       break;
+    case StreamKind::kTokenSequences:
+      stream.spec.vocab_size = 4;
+      stream.spec.input_shape = {3};
+      experience.train = Batch{{"tokens", torch::tensor({{1, 2, 3}, {1, 3, 0}}, torch::kLong)},
+                               {"mask", torch::tensor({{1, 1, 1}, {1, 1, 0}}, torch::kFloat32)}};
+      break;
   }
   experience.test = experience.train;
   stream.experiences.push_back(experience);

@@ -18,7 +18,17 @@ TrainOptions read_train_options(Options& options) {
   auto momentum = options.get<double>("momentum", 0.0, "SGD momentum");
   auto weight_decay =
       options.get<double>("weight_decay", 0.0, "L2 penalty (adam, sgd) or decoupled decay (adamw)");
+  auto schedule = options.get_choice("schedule", "constant", {"constant", "cosine"},
+                                     "learning rate over each experience's steps (cosine: to 0)");
+  auto warmup_steps = options.get<int64_t>(
+      "warmup_steps", 0, "steps of linear warm-up at the start of each experience");
+  auto clip_norm =
+      options.get<double>("clip_norm", 0.0, "largest L2 norm of the model's gradient (0: no clip)");
   auto device = options.get<std::string>("device", "cpu", "cpu, cuda or cuda:N");
+  EVERGREEN_CHECK_INPUT(warmup_steps >= 0, "{}: must be >= 0, got {}",
+                        options.where("warmup_steps"), warmup_steps);
+  EVERGREEN_CHECK_INPUT(clip_norm >= 0 && std::isfinite(clip_norm), "{}: must be >= 0, got {}",
+                        options.where("clip_norm"), clip_norm);
   parse_device(device, options.where("device"));
   EVERGREEN_CHECK_INPUT(momentum >= 0 && momentum < 1, "{}: must be in [0, 1), got {}",
                         options.where("momentum"), momentum);
@@ -39,6 +49,9 @@ TrainOptions read_train_options(Options& options) {
       .optimizer(optimizer)
       .momentum(momentum)
       .weight_decay(weight_decay)
+      .schedule(parse_learning_rate_schedule(schedule, options.where("schedule")))
+      .warmup_steps(warmup_steps)
+      .clip_norm(clip_norm)
       .device(device);
 }
 
@@ -159,6 +172,11 @@ std::string non_finite_loss_message(const Experience& experience, const Batch& d
 
 }  // namespace
 
+void clip_gradient_norm(const torch::Tensor& gradient, double max_norm) {
+  const double norm = gradient.norm().item<double>();
+  if (norm > max_norm) gradient.mul_(max_norm / norm);
+}
+
 TrainedRows Trainer::train(const Experience& experience, const EpochCallback& on_epoch) {
   TrainingContext context = this->context(experiences_trained_);
   Batch data = strategy_.training_data(experience);
@@ -177,6 +195,10 @@ TrainedRows Trainer::train(const Experience& experience, const EpochCallback& on
   const int64_t rows = data.size();
   EVERGREEN_CHECK_INPUT(rows > 0, "experience '{}' has no training rows", experience.name);
   int64_t forward_rows = 0;
+  const int64_t steps_per_epoch = (rows + options_.batch_size() - 1) / options_.batch_size();
+  const bool scheduled =
+      options_.schedule() != LearningRateSchedule::kConstant || options_.warmup_steps() > 0;
+  int64_t step_index = 0;
   for (int64_t epoch = 0; epoch < options_.epochs(); ++epoch) {
     Batch shuffled = data.rows(torch::randperm(rows, generator_, torch::kLong));
     // Summed on the tensor side: reading the loss every step would sync with the device.
@@ -195,6 +217,13 @@ TrainedRows Trainer::train(const Experience& experience, const EpochCallback& on
       parameters_.zero_gradients();
       loss.backward();
       strategy_.after_backward(context);
+      if (options_.clip_norm() > 0)
+        clip_gradient_norm(parameters_.gradients(), options_.clip_norm());
+      if (scheduled)
+        optimizer_->set_learning_rate(scheduled_learning_rate(
+            options_.schedule(), options_.learning_rate(), options_.warmup_steps(),
+            steps_per_epoch * options_.epochs(), step_index));
+      ++step_index;
       optimizer_->step();
       for (GroupOptimizer& entry : groups_) {
         entry.optimizer->step();

@@ -8,6 +8,7 @@
 #include "evergreen/core/options.h"
 #include "evergreen/models/flat_optimizer.h"
 #include "evergreen/models/flat_parameters.h"
+#include "evergreen/run/learning_rate_schedule.h"
 #include "evergreen/strategies/strategy.h"
 
 namespace evergreen {
@@ -19,6 +20,12 @@ struct TrainOptions {
   TORCH_ARG(std::string, optimizer) = "adam";  ///< adam, adamw or sgd
   TORCH_ARG(double, momentum) = 0.0;           ///< sgd only
   TORCH_ARG(double, weight_decay) = 0.0;       ///< L2 (adam, sgd) or decoupled (adamw)
+  /// The rate of each step within an experience (learning_rate_schedule.h).
+  TORCH_ARG(LearningRateSchedule, schedule) = LearningRateSchedule::kConstant;
+  TORCH_ARG(int64_t, warmup_steps) = 0;
+  /// > 0: the model's gradient is scaled down to this L2 norm when longer (after the strategy's
+  /// own gradient changes, before the update).
+  TORCH_ARG(double, clip_norm) = 0.0;
   /// Where the model and each step's batch live: "cpu", "cuda" or "cuda:N".
   TORCH_ARG(std::string, device) = "cpu";
 };
@@ -33,6 +40,9 @@ std::unique_ptr<FlatOptimizer> make_flat_optimizer(FlatParameters& parameters,
                                                    double learning_rate = 0);
 
 TrainOptions read_train_options(Options& options);
+
+/// Scales `gradient` in place to L2 norm `max_norm` when it is longer (train.clip_norm).
+void clip_gradient_norm(const torch::Tensor& gradient, double max_norm);
 
 /// Rows passed through the model while training one experience, for FLOP accounting.
 struct TrainedRows {

@@ -6,12 +6,12 @@
 
 #include <filesystem>
 
+#include "evergreen/data/text/tokenizer.h"
 #include "evergreen/models/lm/answer_probability.h"
 #include "evergreen/models/lm/causal_tracing.h"
 #include "evergreen/models/lm/llama2c_checkpoint.h"
 #include "evergreen/models/lm/rank_one_edit.h"
 #include "evergreen/models/lm/residual_intervention.h"
-#include "evergreen/models/lm/tokenizer.h"
 #include "lm_test_support.h"
 #include "test_support.h"
 
@@ -56,7 +56,7 @@ Transformer stories() {
 
 // stories260K's tokens of `text`, BOS first.
 std::vector<int64_t> story_tokens(const std::string& text) {
-  return load_tokenizer(stories_file("tok512.bin"), 512)->encode(text, true);
+  return text::load_tokenizer(stories_file("tok512.bin"), 512)->encode(text, true);
 }
 
 const std::string kStoryPrefix = "Once upon a time, there was a";

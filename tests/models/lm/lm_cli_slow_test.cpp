@@ -243,6 +243,43 @@ TEST_F(LmCli, TraceLocatesTheAnswerAndEditMakesThePromptFollowTheGuide) {
       << result.output;
 }
 
+TEST_F(LmCli, TrainWritesAModelAfterEveryExperienceThatLoadsAndGenerates) {
+  // Two experiences of text written by stories260K itself.
+  std::vector<std::string> files;
+  for (int part = 1; part <= 2; ++part) {
+    auto result =
+        run_cli("lm generate --model " + stories("stories260K.bin") + " --temperature 1 --seed " +
+                std::to_string(part) + " --batch 12 --max-new-tokens 120 2>/dev/null");
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+    files.push_back(directory_.file("part" + std::to_string(part) + ".txt"));
+    testing::write_text(files.back(), result.output);
+  }
+  const std::string out = directory_.file("run");
+  auto result = run_cli("lm train --text " + files[0] + " --text " + files[1] + " --tokenizer " +
+                        stories("tok512.bin") +
+                        " --dim 32 --layers 2 --heads 4 --epochs 2 --batch-size 8 "
+                        "--learning-rate 3e-3 --warmup-steps 2 --strategy er --out " +
+                        out + " 2>&1");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("final perplexity"), std::string::npos) << result.output;
+  nlohmann::json summary = nlohmann::json::parse(testing::read_text(out + "/summary.json"));
+  EXPECT_EQ(summary["metric"]["name"], "perplexity");
+  ASSERT_TRUE(std::filesystem::exists(out + "/model/model.safetensors"));
+  result = run_cli("lm generate --model " + out + "/model --tokenizer " + stories("tok512.bin") +
+                   " --prompt 'Once upon a time' --max-new-tokens 8 2>/dev/null");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(result.output.rfind("Once upon a time", 0), 0u) << result.output;
+
+  // Fine-tuning stories260K itself: its tokenizer is found beside it.
+  result = run_cli("lm train --text " + files[0] + " --model " + stories("stories260K.bin") +
+                   " --epochs 1 --out " + directory_.file("tuned") + " 2>&1");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  result = run_cli("lm train --text " + directory_.file("missing.txt") + " --tokenizer " +
+                   stories("tok512.bin") + " --out " + directory_.file("bad") + " 2>&1");
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.output.find("missing.txt: file not found"), std::string::npos) << result.output;
+}
+
 TEST(LmBench, TheSmokeVersionPrintsEveryMeasure) {
   if (stories("stories260K.bin").empty() || !std::filesystem::exists(stories("stories260K.bin")))
     GTEST_SKIP() << "no shared data";

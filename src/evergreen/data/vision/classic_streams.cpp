@@ -15,7 +15,7 @@
 namespace evergreen {
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
+constexpr double kRadiansPerDegree = 3.14159265358979323846 / 180.0;
 
 /// The options every image stream shares, read in the order they appear in the configuration.
 struct ImageStreamOptions {
@@ -244,7 +244,7 @@ torch::Tensor rotate_images(const torch::Tensor& images, double degrees) {
   // at integer coordinates, the centre of rotation at ((W - 1) / 2, (H - 1) / 2) as in
   // torchvision. Rows grow downwards, so a visually counter-clockwise turn by a maps the output
   // offset (x, y) to the source offset (x cos a - y sin a, x sin a + y cos a).
-  const double radians = degrees * kPi / 180.0;
+  const double radians = degrees * kRadiansPerDegree;
   const double cosine = std::cos(radians);
   const double sine = std::sin(radians);
   const double centre_x = static_cast<double>(width - 1) / 2.0;

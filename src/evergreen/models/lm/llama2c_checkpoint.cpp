@@ -27,7 +27,7 @@ int32_t read_int32(const char* bytes) {
   return value;
 }
 
-Header parse_header(const std::string& path, const std::string& head, int64_t file_size) {
+Header parse_llama2c_header(const std::string& path, const std::string& head, int64_t file_size) {
   EVERGREEN_CHECK_INPUT(file_size >= kLegacyHeaderBytes,
                         "{}: {} bytes is too short for a llama2.c checkpoint header ({} bytes)",
                         path, file_size, kLegacyHeaderBytes);
@@ -121,7 +121,7 @@ Header read_header(const std::string& path, std::ifstream& in, int64_t& file_siz
   EVERGREEN_CHECK_INPUT(in.good(), "{}: cannot be opened for reading", path);
   std::string head(kVersion1HeaderBytes, '\0');
   in.read(head.data(), std::min<int64_t>(file_size, kVersion1HeaderBytes));
-  return parse_header(path, head, file_size);
+  return parse_llama2c_header(path, head, file_size);
 }
 
 }  // namespace

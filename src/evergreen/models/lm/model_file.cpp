@@ -9,7 +9,7 @@
 namespace evergreen::lm {
 namespace {
 
-bool ends_with(const std::string& text, const std::string& suffix) {
+bool has_suffix(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() &&
          text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -17,7 +17,7 @@ bool ends_with(const std::string& text, const std::string& suffix) {
 }  // namespace
 
 ModelFormat model_format(const std::string& path) {
-  if (std::filesystem::is_directory(path) || ends_with(path, ".safetensors"))
+  if (std::filesystem::is_directory(path) || has_suffix(path, ".safetensors"))
     return ModelFormat::kHuggingFace;
   return ModelFormat::kLlama2c;
 }
@@ -29,7 +29,7 @@ Transformer load_model(const std::string& path) {
 }
 
 void save_model(TransformerImpl& model, const std::string& path, SafetensorsDtype dtype) {
-  if (ends_with(path, ".bin")) {
+  if (has_suffix(path, ".bin")) {
     EVERGREEN_CHECK_INPUT(dtype == SafetensorsDtype::kF32,
                           "{}: llama2.c checkpoints hold float32 weights only", path);
     save_llama2c(model, path);

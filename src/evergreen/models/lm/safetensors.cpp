@@ -78,7 +78,7 @@ torch::ScalarType scalar_type_of(SafetensorsDtype dtype) {
 }
 
 /// "a string", "an array", ...: what a JSON value is, for messages.
-std::string json_kind(const nlohmann::json& value) {
+std::string json_value_kind(const nlohmann::json& value) {
   switch (value.type()) {
     case nlohmann::json::value_t::null:
       return "null";
@@ -123,7 +123,7 @@ std::string json_error_reason(const std::exception& error) {
 }
 
 /// The header's JSON; duplicate tensor names are an error (nlohmann would keep the last).
-nlohmann::json parse_header(const std::string& path, std::string_view text) {
+nlohmann::json parse_safetensors_header(const std::string& path, std::string_view text) {
   std::string duplicate;
   std::set<std::string> keys;
   auto callback = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
@@ -140,7 +140,7 @@ nlohmann::json parse_header(const std::string& path, std::string_view text) {
         fmt::format("{}: header is not valid JSON: {}", path, json_error_reason(error)));
   }
   EVERGREEN_CHECK_INPUT(header.is_object(), "{}: header is {}, expected a JSON object", path,
-                        json_kind(header));
+                        json_value_kind(header));
   EVERGREEN_CHECK_INPUT(duplicate.empty(), "{}: tensor '{}' appears twice in the header", path,
                         quote(duplicate));
   return header;
@@ -149,12 +149,12 @@ nlohmann::json parse_header(const std::string& path, std::string_view text) {
 std::map<std::string, std::string> parse_metadata(const std::string& path,
                                                   const nlohmann::json& metadata) {
   EVERGREEN_CHECK_INPUT(metadata.is_object(), "{}: __metadata__ is {}, expected an object", path,
-                        json_kind(metadata));
+                        json_value_kind(metadata));
   std::map<std::string, std::string> result;
   for (auto item = metadata.begin(); item != metadata.end(); ++item) {
     EVERGREEN_CHECK_INPUT(item.value().is_string(),
                           "{}: __metadata__ entry '{}' is {}, expected a string", path,
-                          quote(item.key()), json_kind(item.value()));
+                          quote(item.key()), json_value_kind(item.value()));
     result[item.key()] = item.value().get<std::string>();
   }
   return result;
@@ -165,7 +165,7 @@ SafetensorsTensorInfo parse_entry(const std::string& path, const std::string& na
                                   const nlohmann::json& entry, uint64_t data_size) {
   const std::string where = fmt::format("{}: tensor '{}'", path, quote(name));
   EVERGREEN_CHECK_INPUT(entry.is_object(), "{}: entry is {}, expected an object", where,
-                        json_kind(entry));
+                        json_value_kind(entry));
   for (const char* field : {"dtype", "shape", "data_offsets"})
     EVERGREEN_CHECK_INPUT(entry.contains(field), "{}: field '{}' is missing", where, field);
 
@@ -173,7 +173,7 @@ SafetensorsTensorInfo parse_entry(const std::string& path, const std::string& na
   info.name = name;
   const nlohmann::json& dtype = entry["dtype"];
   EVERGREEN_CHECK_INPUT(dtype.is_string(), "{}: field 'dtype' is {}, expected a string", where,
-                        json_kind(dtype));
+                        json_value_kind(dtype));
   info.dtype_name = dtype.get<std::string>();
   const int64_t element_size = dtype_element_size(info.dtype_name);
   EVERGREEN_CHECK_INPUT(element_size > 0,
@@ -184,7 +184,7 @@ SafetensorsTensorInfo parse_entry(const std::string& path, const std::string& na
 
   const nlohmann::json& shape = entry["shape"];
   EVERGREEN_CHECK_INPUT(shape.is_array(), "{}: field 'shape' is {}, expected an array", where,
-                        json_kind(shape));
+                        json_value_kind(shape));
   EVERGREEN_CHECK_INPUT(shape.size() <= kMaxDimensions,
                         "{}: field 'shape' has {} dimensions, more than the {} this reader takes",
                         where, shape.size(), kMaxDimensions);
@@ -196,7 +196,8 @@ SafetensorsTensorInfo parse_entry(const std::string& path, const std::string& na
     EVERGREEN_CHECK_INPUT(dimension.is_number_unsigned(),
                           "{}: field 'shape' {}: dimension {} is {}, expected a non-negative "
                           "integer",
-                          where, json_text(shape), json_text(dimension), json_kind(dimension));
+                          where, json_text(shape), json_text(dimension),
+                          json_value_kind(dimension));
     const auto size = dimension.get<uint64_t>();
     EVERGREEN_CHECK_INPUT(size <= uint64_t{std::numeric_limits<int64_t>::max()},
                           "{}: field 'shape' {}: dimension {} is more than 2^63", where,
@@ -216,14 +217,14 @@ SafetensorsTensorInfo parse_entry(const std::string& path, const std::string& na
   if (empty) needed = 0;
 
   const nlohmann::json& offsets = entry["data_offsets"];
-  EVERGREEN_CHECK_INPUT(
-      offsets.is_array() && offsets.size() == 2,
-      "{}: field 'data_offsets' is {}, expected an array [begin, end]", where,
-      offsets.is_array() ? fmt::format("an array of {}", offsets.size()) : json_kind(offsets));
+  EVERGREEN_CHECK_INPUT(offsets.is_array() && offsets.size() == 2,
+                        "{}: field 'data_offsets' is {}, expected an array [begin, end]", where,
+                        offsets.is_array() ? fmt::format("an array of {}", offsets.size())
+                                           : json_value_kind(offsets));
   for (const nlohmann::json& offset : offsets)
     EVERGREEN_CHECK_INPUT(offset.is_number_unsigned(),
                           "{}: field 'data_offsets' {}: {} is {}, expected a non-negative integer",
-                          where, json_text(offsets), json_text(offset), json_kind(offset));
+                          where, json_text(offsets), json_text(offset), json_value_kind(offset));
   info.begin = offsets[0].get<uint64_t>();
   info.end = offsets[1].get<uint64_t>();
   EVERGREEN_CHECK_INPUT(info.begin <= info.end, "{}: data_offsets [{}, {}] end before they begin",
@@ -405,7 +406,7 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
   result.header_size_ = header_size;
   result.data_size_ = file_size - 8 - header_size;
   const nlohmann::json header =
-      parse_header(path, std::string_view(mapping->bytes() + 8, header_size));
+      parse_safetensors_header(path, std::string_view(mapping->bytes() + 8, header_size));
   for (auto item = header.begin(); item != header.end(); ++item) {
     if (item.key() == "__metadata__") {
       result.metadata_ = parse_metadata(path, item.value());

@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "evergreen/models/lm/tokenizer.h"
+#include "evergreen/data/text/tokenizer.h"
 
-namespace evergreen::lm {
+namespace evergreen::text {
 
 /// Whether the SentencePiece library can be used in this process; when not, `why` (if given)
 /// says why: the shim library is missing (its path is the build's, or the environment variable
@@ -116,4 +116,4 @@ struct SentencePieceTrainingOptions {
 void train_sentencepiece(const std::string& corpus_path, const std::string& model_prefix,
                          const SentencePieceTrainingOptions& options);
 
-}  // namespace evergreen::lm
+}  // namespace evergreen::text

@@ -1,7 +1,7 @@
 // The tokenizers against known answers: stories260K's greedy sample (ids and text), the Llama 2
 // vocabulary in its two formats (the same ids for the same text), a vocabulary trained here twice,
 // hand-made vocabularies whose merges are worked out by hand, and every malformed file.
-#include "evergreen/models/lm/tokenizer.h"
+#include "evergreen/data/text/tokenizer.h"
 
 #include <gtest/gtest.h>
 
@@ -17,11 +17,11 @@
 #include <vector>
 
 #include "evergreen/core/error.h"
-#include "evergreen/models/lm/llama2c_tokenizer.h"
-#include "evergreen/models/lm/sentencepiece_tokenizer.h"
+#include "evergreen/data/text/llama2c_tokenizer.h"
+#include "evergreen/data/text/sentencepiece_tokenizer.h"
 #include "test_support.h"
 
-namespace evergreen::lm {
+namespace evergreen::text {
 namespace {
 
 using evergreen::testing::input_error_of;
@@ -731,4 +731,4 @@ TEST_F(SentencePieceTraining, RejectsBadCorpusAndOptions) {
 }
 
 }  // namespace
-}  // namespace evergreen::lm
+}  // namespace evergreen::text

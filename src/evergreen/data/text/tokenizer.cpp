@@ -1,4 +1,4 @@
-#include "evergreen/models/lm/tokenizer.h"
+#include "evergreen/data/text/tokenizer.h"
 
 #include <fmt/format.h>
 
@@ -7,10 +7,10 @@
 
 #include "evergreen/core/error.h"
 #include "evergreen/data/io/input_file.h"
-#include "evergreen/models/lm/llama2c_tokenizer.h"
-#include "evergreen/models/lm/sentencepiece_tokenizer.h"
+#include "evergreen/data/text/llama2c_tokenizer.h"
+#include "evergreen/data/text/sentencepiece_tokenizer.h"
 
-namespace evergreen::lm {
+namespace evergreen::text {
 namespace {
 
 bool ends_with(const std::string& text, const std::string& suffix) {
@@ -66,4 +66,4 @@ void check_vocabulary_matches(const Tokenizer& tokenizer, int64_t model_vocab_si
                         tokenizer_path, tokenizer.vocab_size(), model_path, model_vocab_size);
 }
 
-}  // namespace evergreen::lm
+}  // namespace evergreen::text

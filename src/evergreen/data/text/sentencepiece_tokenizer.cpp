@@ -1,4 +1,4 @@
-#include "evergreen/models/lm/sentencepiece_tokenizer.h"
+#include "evergreen/data/text/sentencepiece_tokenizer.h"
 
 #include <dlfcn.h>
 #include <fmt/format.h>
@@ -23,7 +23,7 @@
 #endif
 #endif
 
-namespace evergreen::lm {
+namespace evergreen::text {
 namespace {
 
 /// SentencePiece's spelling of a space.
@@ -362,4 +362,4 @@ void train_sentencepiece(const std::string& corpus_path, const std::string& mode
   write_file_atomically(model_prefix + ".vocab", vocabulary);
 }
 
-}  // namespace evergreen::lm
+}  // namespace evergreen::text

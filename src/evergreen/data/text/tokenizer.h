@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace evergreen::lm {
+namespace evergreen::text {
 
 /// Text to token ids and back.
 ///
@@ -83,4 +83,4 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path, int64_t vocab
 void check_vocabulary_matches(const Tokenizer& tokenizer, int64_t model_vocab_size,
                               const std::string& tokenizer_path, const std::string& model_path);
 
-}  // namespace evergreen::lm
+}  // namespace evergreen::text

@@ -10,9 +10,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "evergreen/models/lm/tokenizer.h"
+#include "evergreen/data/text/tokenizer.h"
 
-namespace evergreen::lm {
+namespace evergreen::text {
 
 /// The longest piece, and the largest max_token_length, a file may declare: real vocabularies
 /// stay below 64 bytes, so anything near this is a corrupt length field.
@@ -98,4 +98,4 @@ class Llama2cTokenizer : public Tokenizer {
   std::vector<int16_t> byte_of_id_;  // the byte of each byte token, -1 for the others
 };
 
-}  // namespace evergreen::lm
+}  // namespace evergreen::text

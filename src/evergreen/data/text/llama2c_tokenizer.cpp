@@ -1,4 +1,4 @@
-#include "evergreen/models/lm/llama2c_tokenizer.h"
+#include "evergreen/data/text/llama2c_tokenizer.h"
 
 #include <fmt/format.h>
 
@@ -12,7 +12,7 @@
 #include "evergreen/core/resource_bounds.h"
 #include "evergreen/data/io/input_file.h"
 
-namespace evergreen::lm {
+namespace evergreen::text {
 namespace {
 
 /// Bytes a token record needs before its piece: float32 score, int32 length.
@@ -299,4 +299,4 @@ int Llama2cTokenizer::byte_value(int64_t id) const {
   return byte_of_id_[static_cast<size_t>(id)];
 }
 
-}  // namespace evergreen::lm
+}  // namespace evergreen::text
