@@ -7,11 +7,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 
 #include "evergreen/core/atomic_file.h"
 #include "evergreen/core/error.h"
 #include "evergreen/core/options.h"
 #include "evergreen/models/lm/causal_language_model.h"
+#include "evergreen/models/lm/lora.h"
 #include "evergreen/models/lm/model_file.h"
 #include "evergreen/run/experiment.h"
 #include "evergreen/run/report.h"
@@ -25,7 +27,9 @@ struct TrainFlags {
   std::string config, tokenizer, init, strategy = "naive", out, architecture = "llama";
   std::string schedule = "cosine", optimizer = "adamw";
   int64_t context = 64, field = 0, dim = 64, layers = 2, heads = 4, kv_heads = 0, hidden_dim = 0;
-  int64_t epochs = 1, batch_size = 16, warmup_steps = 0;
+  int64_t epochs = 1, batch_size = 16, warmup_steps = 0, lora_rank = 0;
+  double lora_alpha = 16.0;
+  std::string lora_targets = "q_proj,v_proj";
   double learning_rate = 3e-4, weight_decay = 0.01, clip_norm = 1.0;
   uint64_t seed = 0;
   bool resume = false;
@@ -54,6 +58,13 @@ YAML::Node flags_config(const TrainFlags& flags) {
     model["heads"] = flags.heads;
     model["kv_heads"] = flags.kv_heads;
     model["hidden_dim"] = flags.hidden_dim;
+  }
+  if (flags.lora_rank > 0) {
+    model["lora_rank"] = flags.lora_rank;
+    model["lora_alpha"] = flags.lora_alpha;
+    std::stringstream targets(flags.lora_targets);
+    std::string target;
+    while (std::getline(targets, target, ',')) model["lora_targets"].push_back(target);
   }
   config["model"] = model;
   config["strategies"].push_back(flags.strategy);
@@ -115,7 +126,11 @@ void train(const TrainFlags& flags) {
   control.after_experience = [&](Model& model, int64_t index) {
     auto* language_model = dynamic_cast<lm::CausalLanguageModelImpl*>(&model);
     EVERGREEN_ASSERT(language_model != nullptr, "lm train: the model is not a causal_lm");
+    // Merged into the weights (a plain model), and the adapter apart as PEFT keeps it.
     lm::save_model(language_model->transformer(), model_dir);
+    if (language_model->transformer().has_lora())
+      lm::save_lora_adapter(language_model->transformer(),
+                            (std::filesystem::path(flags.out) / "adapter").string());
     (void)index;
   };
   control.on_start = [&] {
@@ -143,7 +158,8 @@ void add_lm_train(CLI::App& lm) {
   CLI::App* command = lm.add_subcommand(
       "train",
       "Train a language model on text files (one experience each) with any continual strategy; "
-      "writes OUT/model/ (Hugging Face layout) after every experience");
+      "writes OUT/model/ (Hugging Face layout; with LoRA also OUT/adapter/) after every "
+      "experience");
   command->add_option("--text", flags->text, "text files, one experience each, in order");
   command->add_option("--config", flags->config,
                       "an experiment YAML (stream text, model causal_lm) instead of --text");
@@ -185,6 +201,17 @@ void add_lm_train(CLI::App& lm) {
   command->add_option("--warmup-steps", flags->warmup_steps, "linear warm-up steps")
       ->capture_default_str();
   command->add_option("--clip-norm", flags->clip_norm, "gradient norm clip (0: none)")
+      ->capture_default_str();
+  command
+      ->add_option("--lora-rank", flags->lora_rank,
+                   "train LoRA adapters of this rank, the model frozen (0: train everything)")
+      ->capture_default_str();
+  command->add_option("--lora-alpha", flags->lora_alpha, "LoRA scale numerator (alpha / rank)")
+      ->capture_default_str();
+  command
+      ->add_option("--lora-targets", flags->lora_targets,
+                   "comma-separated projections with adapters (q_proj, k_proj, v_proj, "
+                   "o_proj, gate_proj, up_proj, down_proj)")
       ->capture_default_str();
   command->add_option("--seed", flags->seed, "seed of initialisation and shuffling")
       ->capture_default_str();

@@ -5,7 +5,11 @@
 namespace evergreen {
 
 FlatParameters::FlatParameters(torch::nn::Module& module) {
-  auto parameters = module.parameters();
+  // Frozen parameters (requires_grad false: a LoRA model's base weights) are not trained, so
+  // they stay out of the buffer, the optimiser and the strategies' view.
+  std::vector<torch::Tensor> parameters;
+  for (const auto& parameter : module.parameters())
+    if (parameter.requires_grad()) parameters.push_back(parameter);
   int64_t total = 0;
   for (const auto& parameter : parameters) total += parameter.numel();
   EVERGREEN_ASSERT(total > 0, "module has no parameters");

@@ -270,10 +270,20 @@ TEST_F(LmCli, TrainWritesAModelAfterEveryExperienceThatLoadsAndGenerates) {
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_EQ(result.output.rfind("Once upon a time", 0), 0u) << result.output;
 
-  // Fine-tuning stories260K itself: its tokenizer is found beside it.
+  // Fine-tuning stories260K itself (its tokenizer is found beside it) through LoRA adapters:
+  // the merged model and the adapter apart.
   result = run_cli("lm train --text " + files[0] + " --model " + stories("stories260K.bin") +
-                   " --epochs 1 --out " + directory_.file("tuned") + " 2>&1");
+                   " --epochs 1 --lora-rank 2 --lora-targets q_proj,o_proj --out " +
+                   directory_.file("tuned") + " 2>&1");
   EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_TRUE(std::filesystem::exists(directory_.file("tuned/model/model.safetensors")));
+  EXPECT_TRUE(std::filesystem::exists(directory_.file("tuned/adapter/adapter_config.json")));
+  result = run_cli("lm train --text " + files[0] + " --model " + stories("stories260K.bin") +
+                   " --lora-rank 2 --lora-targets c_attn --out " + directory_.file("bad-lora") +
+                   " 2>&1");
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.output.find("LoRA target 'c_attn' is not a Llama projection"), std::string::npos)
+      << result.output;
   result = run_cli("lm train --text " + directory_.file("missing.txt") + " --tokenizer " +
                    stories("tok512.bin") + " --out " + directory_.file("bad") + " 2>&1");
   EXPECT_EQ(result.exit_code, 2);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <optional>
 
 #include "evergreen/core/error.h"
 #include "evergreen/models/lm/model_file.h"
@@ -117,6 +118,22 @@ std::shared_ptr<Model> make_causal_language_model(Options& options, const Stream
       options.get<int64_t>("evaluation_batch_size", 64, "rows per forward pass in evaluation");
   EVERGREEN_CHECK_INPUT(evaluation_batch_size >= 1, "{}: must be >= 1",
                         options.where("evaluation_batch_size"));
+  auto lora_rank = options.get<int64_t>(
+      "lora_rank", 0, "LoRA adapters of this rank on lora_targets, the rest frozen (0: none)");
+  auto lora_alpha = options.get<double>("lora_alpha", 16.0, "LoRA scale numerator (alpha / rank)");
+  auto lora_targets = options.get<std::vector<std::string>>(
+      "lora_targets", {"q_proj", "v_proj"}, "projections that get adapters (Llama names)");
+  EVERGREEN_CHECK_INPUT(lora_rank >= 0, "{}: must be >= 0 (0: no adapters)",
+                        options.where("lora_rank"));
+  std::optional<LoraOptions> lora;
+  if (lora_rank > 0) {
+    lora = LoraOptions().rank(lora_rank).alpha(lora_alpha).targets(lora_targets);
+    lora->check(options.where("lora_rank"));
+  }
+  auto with_adapters = [&](Transformer transformer) -> std::shared_ptr<Model> {
+    if (lora) transformer->add_lora(*lora);
+    return std::make_shared<CausalLanguageModelImpl>(transformer, evaluation_batch_size);
+  };
   if (!init.empty()) {
     Transformer transformer = load_model(init);
     const TransformerOptions& loaded = transformer->options();
@@ -126,7 +143,7 @@ std::shared_ptr<Model> make_causal_language_model(Options& options, const Stream
     EVERGREEN_CHECK_INPUT(loaded.max_seq_len() >= context,
                           "{}: {} has a context of {} tokens, shorter than the stream's rows of {}",
                           options.where("init"), init, loaded.max_seq_len(), context);
-    return std::make_shared<CausalLanguageModelImpl>(transformer, evaluation_batch_size);
+    return with_adapters(transformer);
   }
   const Architecture family = parse_architecture(architecture, options.where("architecture"));
   if (hidden_dim == 0)
@@ -142,7 +159,7 @@ std::shared_ptr<Model> make_causal_language_model(Options& options, const Stream
           .hidden_dim(hidden_dim)
           .max_seq_len(context);
   shape.check(options.path());
-  return std::make_shared<CausalLanguageModelImpl>(Transformer(shape), evaluation_batch_size);
+  return with_adapters(Transformer(shape));
 }
 
 }  // namespace evergreen::lm

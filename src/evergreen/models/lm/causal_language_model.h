@@ -50,7 +50,8 @@ TORCH_MODULE(CausalLanguageModel);
 
 /// The registry's factory: vocabulary and context from the stream's spec; options architecture
 /// (llama, gpt2), dim, layers, heads, kv_heads, hidden_dim, or `init`: a model file to start from
-/// (llama2.c .bin or Hugging Face directory; its vocabulary must be the stream's).
+/// (llama2.c .bin or Hugging Face directory; its vocabulary must be the stream's); lora_rank > 0
+/// adds LoRA adapters (lora.h) on lora_targets with lora_alpha and freezes everything else.
 std::shared_ptr<Model> make_causal_language_model(Options& options, const Stream& stream);
 
 }  // namespace evergreen::lm

@@ -17,7 +17,8 @@ double seconds_since(Clock::time_point start) {
 }
 
 bool fused_applies(TransformerImpl& model, const KvCache& cache) {
-  return model.options().architecture() == Architecture::kLlama &&
+  // Adapters are not merged into the weights the fused step reads.
+  return model.options().architecture() == Architecture::kLlama && !model.has_lora() &&
          model.token_embedding_weight().device().is_cpu() &&
          model.token_embedding_weight().scalar_type() == torch::kFloat32 && !cache.keys.empty() &&
          cache.keys.front().scalar_type() == torch::kFloat32 && cache.keys.front().is_contiguous();

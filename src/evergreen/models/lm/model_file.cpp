@@ -4,6 +4,7 @@
 
 #include "evergreen/core/error.h"
 #include "evergreen/models/lm/llama2c_checkpoint.h"
+#include "evergreen/models/lm/lora.h"
 #include "evergreen/models/lm/pretrained.h"
 
 namespace evergreen::lm {
@@ -29,6 +30,8 @@ Transformer load_model(const std::string& path) {
 }
 
 void save_model(TransformerImpl& model, const std::string& path, SafetensorsDtype dtype) {
+  // LoRA adapters are merged into the weights written (save_lora_adapter keeps them apart).
+  if (model.has_lora()) return save_model(*merged_lora_copy(model), path, dtype);
   if (has_suffix(path, ".bin")) {
     EVERGREEN_CHECK_INPUT(dtype == SafetensorsDtype::kF32,
                           "{}: llama2.c checkpoints hold float32 weights only", path);

@@ -1,5 +1,7 @@
 #include "evergreen/models/lm/transformer.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 
 #include "evergreen/core/error.h"
@@ -154,9 +156,64 @@ torch::Tensor TransformerImpl::mlp_output_weight(int64_t layer) {
   return options_.architecture() == Architecture::kLlama ? t.down : t.mlp_proj_weight.t();
 }
 
-TransformerImpl::LlamaLayerWeights TransformerImpl::llama_layer(int64_t layer) {
+TransformerImpl::LlamaLayerWeights TransformerImpl::llama_layer(int64_t layer, bool merged) {
   const LayerTensors& t = layers_.at(static_cast<size_t>(layer));
-  return {t.input_norm, t.q, t.k, t.v, t.o, t.post_attention_norm, t.gate, t.up, t.down};
+  LlamaLayerWeights weights{t.input_norm,          t.q,    t.k,  t.v,   t.o,
+                            t.post_attention_norm, t.gate, t.up, t.down};
+  if (!merged || !lora_) return weights;
+  torch::NoGradGuard no_grad;
+  std::array<torch::Tensor*, kLlamaProjections.size()> projections = {
+      &weights.q, &weights.k, &weights.v, &weights.o, &weights.gate, &weights.up, &weights.down};
+  const auto& a = lora_a_.at(static_cast<size_t>(layer));
+  const auto& b = lora_b_.at(static_cast<size_t>(layer));
+  for (size_t i = 0; i < projections.size(); ++i)
+    if (a[i].defined())
+      *projections[i] = *projections[i] + lora_->scale() * torch::matmul(b[i], a[i]);
+  return weights;
+}
+
+torch::Tensor TransformerImpl::project(const torch::Tensor& x, const torch::Tensor& weight,
+                                       int64_t layer, int index) const {
+  torch::Tensor y = torch::matmul(x, weight.t());
+  if (!lora_) return y;
+  const torch::Tensor& a = lora_a_[static_cast<size_t>(layer)][static_cast<size_t>(index)];
+  if (!a.defined()) return y;
+  const torch::Tensor& b = lora_b_[static_cast<size_t>(layer)][static_cast<size_t>(index)];
+  return y + lora_->scale() * torch::matmul(torch::matmul(x, a.t()), b.t());
+}
+
+void TransformerImpl::add_lora(const LoraOptions& lora) {
+  EVERGREEN_CHECK_INPUT(options_.architecture() == Architecture::kLlama,
+                        "LoRA: adapters are built for Llama models; this one is GPT-2");
+  EVERGREEN_CHECK_INPUT(!lora_, "LoRA: the model has adapters already");
+  lora.check("LoRA");
+  for (auto& parameter : parameters()) parameter.requires_grad_(false);
+  const int64_t layers = options_.n_layers();
+  lora_a_.assign(static_cast<size_t>(layers), {});
+  lora_b_.assign(static_cast<size_t>(layers), {});
+  auto modules = named_modules("", /*include_self=*/false);
+  const int64_t rank = lora.rank();
+  for (int64_t layer = 0; layer < layers; ++layer) {
+    const LlamaLayerWeights weights = llama_layer(layer);
+    const std::array<torch::Tensor, kLlamaProjections.size()> base = {
+        weights.q, weights.k, weights.v, weights.o, weights.gate, weights.up, weights.down};
+    for (const std::string& target : lora.targets()) {
+      const int index = llama_projection_index(target, "LoRA");
+      const std::string group = index <= 3 ? "self_attn" : "mlp";
+      auto projection = modules[fmt::format("model.layers.{}.{}.{}", layer, group, target)];
+      const int64_t out = base[static_cast<size_t>(index)].size(0);
+      const int64_t in = base[static_cast<size_t>(index)].size(1);
+      // PEFT's initialisation: A uniform in +-1/sqrt(in) (Kaiming with a = sqrt(5)), B zero.
+      torch::Tensor a = (torch::rand({rank, in}) * 2.0 - 1.0) / std::sqrt(static_cast<double>(in));
+      lora_a_[static_cast<size_t>(layer)][static_cast<size_t>(index)] =
+          projection->register_module("lora_A", std::make_shared<torch::nn::Module>())
+              ->register_parameter("weight", a);
+      lora_b_[static_cast<size_t>(layer)][static_cast<size_t>(index)] =
+          projection->register_module("lora_B", std::make_shared<torch::nn::Module>())
+              ->register_parameter("weight", torch::zeros({out, rank}));
+    }
+  }
+  lora_ = lora;
 }
 
 torch::Tensor TransformerImpl::final_norm_weight() { return final_norm_weight_; }
@@ -277,9 +334,9 @@ torch::Tensor TransformerImpl::attention(int64_t layer, const torch::Tensor& nor
       rope_cos_ = rope_cos_.to(normed.device());
       rope_sin_ = rope_sin_.to(normed.device());
     }
-    query = torch::matmul(normed, t.q.t()).view({batch, length, heads, head_dim});
-    key = torch::matmul(normed, t.k.t()).view({batch, length, kv_heads, head_dim});
-    value = torch::matmul(normed, t.v.t()).view({batch, length, kv_heads, head_dim});
+    query = project(normed, t.q, layer, 0).view({batch, length, heads, head_dim});
+    key = project(normed, t.k, layer, 1).view({batch, length, kv_heads, head_dim});
+    value = project(normed, t.v, layer, 2).view({batch, length, kv_heads, head_dim});
     torch::Tensor cos =
         rope_cos_.index_select(0, positions.reshape(-1)).view({batch, length, 1, head_dim / 2});
     torch::Tensor sin =
@@ -319,7 +376,7 @@ torch::Tensor TransformerImpl::attention(int64_t layer, const torch::Tensor& nor
   if (hooks && hooks->active(HookPoint::kAttnZ, layer))
     z = hooks->run(HookPoint::kAttnZ, layer, z, options_.n_layers());
   torch::Tensor flat = z.reshape({batch, length, options_.dim()});
-  if (options_.architecture() == Architecture::kLlama) return torch::matmul(flat, t.o.t());
+  if (options_.architecture() == Architecture::kLlama) return project(flat, t.o, layer, 3);
   return torch::addmm(t.attn_proj_bias, flat.view({-1, options_.dim()}), t.attn_proj_weight)
       .view({batch, length, options_.dim()});
 }
@@ -330,7 +387,7 @@ torch::Tensor TransformerImpl::mlp(int64_t layer, const torch::Tensor& normed,
   Hooks* hooks = context.hooks;
   torch::Tensor hidden;
   if (options_.architecture() == Architecture::kLlama) {
-    hidden = torch::silu(torch::matmul(normed, t.gate.t())) * torch::matmul(normed, t.up.t());
+    hidden = torch::silu(project(normed, t.gate, layer, 4)) * project(normed, t.up, layer, 5);
   } else {
     torch::Tensor flat = normed.reshape({-1, options_.dim()});
     hidden = torch::gelu(torch::addmm(t.fc_bias, flat, t.fc_weight), "tanh")
@@ -338,7 +395,7 @@ torch::Tensor TransformerImpl::mlp(int64_t layer, const torch::Tensor& normed,
   }
   if (hooks && hooks->active(HookPoint::kMlpPost, layer))
     hidden = hooks->run(HookPoint::kMlpPost, layer, hidden, options_.n_layers());
-  if (options_.architecture() == Architecture::kLlama) return torch::matmul(hidden, t.down.t());
+  if (options_.architecture() == Architecture::kLlama) return project(hidden, t.down, layer, 6);
   return torch::addmm(t.mlp_proj_bias, hidden.reshape({-1, options_.hidden_dim()}),
                       t.mlp_proj_weight)
       .view({normed.size(0), normed.size(1), options_.dim()});

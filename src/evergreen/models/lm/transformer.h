@@ -17,10 +17,13 @@
 
 #include <torch/torch.h>
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "evergreen/models/lm/hooks.h"
+#include "evergreen/models/lm/lora.h"
 #include "evergreen/models/lm/transformer_options.h"
 
 namespace evergreen::lm {
@@ -79,11 +82,20 @@ class TransformerImpl : public torch::nn::Module {
 
   const TransformerOptions& options() const { return options_; }
 
-  /// Llama blocks' weights, for the fused decoder (generation.h); empty tensors for GPT-2.
+  /// Llama blocks' weights, for the fused decoder (generation.h); empty tensors for GPT-2. With
+  /// `merged`, each projection with a LoRA adapter is W + (alpha / r) B A (a new tensor).
   struct LlamaLayerWeights {
     torch::Tensor input_norm, q, k, v, o, post_attention_norm, gate, up, down;
   };
-  LlamaLayerWeights llama_layer(int64_t layer);
+  LlamaLayerWeights llama_layer(int64_t layer, bool merged = false);
+
+  /// Adds LoRA adapters (lora.h) to the projections `lora.targets()` of every layer and freezes
+  /// every other parameter (requires_grad false). Llama only; once per model. InputError for a
+  /// GPT-2 model, a second call or bad options.
+  void add_lora(const LoraOptions& lora);
+  bool has_lora() const { return lora_.has_value(); }
+  /// The adapters' options; has_lora() must hold.
+  const LoraOptions& lora() const { return *lora_; }
   torch::Tensor final_norm_weight();
   /// Rotary tables [max_seq_len, head_dim / 2] (cos, sin), float32.
   const torch::Tensor& rope_cos() const { return rope_cos_; }
@@ -99,6 +111,10 @@ class TransformerImpl : public torch::nn::Module {
   torch::Tensor mlp(int64_t layer, const torch::Tensor& normed, const ForwardContext& context);
   torch::Tensor norm(const torch::Tensor& x, const torch::Tensor& weight,
                      const torch::Tensor& bias);
+  /// x W^T for Llama projection `index` (kLlamaProjections) of a layer, plus its adapter's
+  /// (alpha / r) x A^T B^T when it has one.
+  torch::Tensor project(const torch::Tensor& x, const torch::Tensor& weight, int64_t layer,
+                        int index) const;
 
   TransformerOptions options_;
   torch::Tensor token_embedding_;     // embed_tokens / wte
@@ -113,6 +129,9 @@ class TransformerImpl : public torch::nn::Module {
         attn_proj_bias, ln2_weight, ln2_bias, fc_weight, fc_bias, mlp_proj_weight, mlp_proj_bias;
   };
   std::vector<LayerTensors> layers_;
+  // LoRA adapters: A [r, in] and B [out, r] per layer and Llama projection (undefined: none).
+  std::optional<LoraOptions> lora_;
+  std::vector<std::array<torch::Tensor, kLlamaProjections.size()>> lora_a_, lora_b_;
   torch::Tensor rope_cos_, rope_sin_;  // buffers are not parameters: computed from the options
 };
 TORCH_MODULE(Transformer);
