@@ -7,6 +7,8 @@
 
 #include "evergreen/core/atomic_file.h"
 #include "evergreen/core/error.h"
+#include "evergreen/data/io/little_endian.h"
+#include "evergreen/data/io/zip_archive.h"
 #include "evergreen/green/green_meter.h"
 #include "evergreen/run/trainer.h"
 #include "evergreen/strategies/naive.h"
@@ -158,6 +160,37 @@ TEST(Checkpoint, TruncatedOrDamagedBytesAreOnlyEverBadInput) {
     damaged[at] = static_cast<char>(damaged[at] ^ 0x5a);
     restore_error(damaged);  // may load (a changed weight), must not throw anything else
   }
+}
+
+// LibTorch reads entries without their checksums, and some damaged TorchScript source in an
+// archive crashes it: every entry is checked before LibTorch sees the bytes.
+TEST(Checkpoint, AChangedByteInAnyEntryIsRefusedByItsChecksumBeforeLibTorchReadsIt) {
+  TrainedRun saved;
+  saved.train(1);
+  const std::string bytes = saved.bytes();
+  EXPECT_NO_THROW(verify_checkpoint_archive(bytes.data(), bytes.size()));
+  ZipArchive zip("ckpt", bytes, "an evergreen checkpoint");
+  int checked = 0;
+  for (const ZipEntry& entry : zip.entries()) {
+    if (entry.size == 0) continue;
+    const uint64_t header = entry.local_header_offset;
+    const uint64_t data = header + 30 + read_little_endian(bytes, header + 26, 2) +
+                          read_little_endian(bytes, header + 28, 2);
+    // The middle of the entry's bytes as stored (deflated or not).
+    const uint64_t at = data + entry.compressed_size / 2;
+    std::string damaged = bytes;
+    damaged[at] = static_cast<char>(damaged[at] ^ 0x01);
+    const std::string error = restore_error(damaged);
+    EXPECT_NE(error.find("ckpt: not an evergreen checkpoint, or a damaged one"), std::string::npos)
+        << entry.name << ": " << error;
+    // A stored entry fails its CRC-32; a deflated one its CRC-32 or, first, inflation.
+    EXPECT_NE(error.find("entry '" + entry.name + "'"), std::string::npos) << error;
+    EXPECT_TRUE(error.find("CRC-32") != std::string::npos ||
+                error.find("deflated data") != std::string::npos)
+        << error;
+    ++checked;
+  }
+  EXPECT_GE(checked, 4);  // the pickle, TorchScript source and tensor data are all covered
 }
 
 TEST(Checkpoint, AMissingFileOrADirectoryIsBadInput) {

@@ -10,6 +10,7 @@
 #include "evergreen/core/error.h"
 #include "evergreen/core/quoting.h"
 #include "evergreen/core/resource_bounds.h"
+#include "evergreen/data/io/zip_archive.h"
 #include "evergreen/green/green_meter.h"
 #include "evergreen/run/trainer.h"
 
@@ -100,6 +101,12 @@ void check_record(const RunRecord& record, int64_t trained, int64_t experiences)
 /// Errors are thrown without the name; the caller adds it.
 void restore(const char* data, size_t size, const RunIdentity* expected, Trainer& trainer,
              RunRecord& record, GreenMeter& meter) {
+  try {
+    verify_checkpoint_archive(data, size);
+  } catch (const InputError& error) {
+    throw InputError(fmt::format("not an evergreen checkpoint, or a damaged one ({})",
+                                 quote(error.what(), 160)));
+  }
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(data, size);
@@ -119,6 +126,11 @@ void restore(const char* data, size_t size, const RunIdentity* expected, Trainer
 }
 
 }  // namespace
+
+void verify_checkpoint_archive(const char* data, size_t size) {
+  ZipArchive zip("archive", std::string(data, size), "an evergreen checkpoint");
+  for (const ZipEntry& entry : zip.entries()) zip.extract(entry);  // CRC-32 checked
+}
 
 nlohmann::json RunRecord::to_json() const {
   return {{"initial", initial}, {"matrix", matrix}, {"evaluations", evaluations}};
@@ -157,6 +169,7 @@ void write_checkpoint(const std::string& file, const RunIdentity& identity, cons
 RunIdentity read_checkpoint_identity(const std::string& file) {
   std::string bytes = read_bytes(file);
   try {
+    verify_checkpoint_archive(bytes.data(), bytes.size());
     torch::serialize::InputArchive archive;
     archive.load_from(bytes.data(), bytes.size());
     return read_identity(archive);

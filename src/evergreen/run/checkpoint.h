@@ -41,6 +41,12 @@ void write_checkpoint(const std::string& file, const RunIdentity& identity, cons
 /// evergreen checkpoint or was written without an identity.
 RunIdentity read_checkpoint_identity(const std::string& file);
 
+/// InputError unless `data` is a ZIP archive whose every entry is stored and matches its CRC-32.
+/// LibTorch 1.13 reads archive entries without checking their checksums, and some damaged ones
+/// crash it (a segmentation fault parsing damaged TorchScript source) or make it allocate what they
+/// declare; both readers below check the archive first, so a damaged checkpoint is an error.
+void verify_checkpoint_archive(const char* data, size_t size);
+
 /// Restores `trainer`, `record` and `meter` from the checkpoint at `file`. With `expected`, a
 /// checkpoint of another run is refused first, with one line naming what differs. Any malformed
 /// content throws InputError naming `file`; a file the OS cannot read, EnvironmentError.

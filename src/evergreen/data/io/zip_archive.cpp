@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 #include <sys/wait.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <array>
+#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -35,10 +37,16 @@ uint32_t crc32(std::string_view bytes) {
 
 ZipArchive::ZipArchive(const std::string& file) : file_(file) {
   check_readable_file(file);
-  in_.open(file, std::ios::binary);
-  EVERGREEN_CHECK_INPUT(in_.good(), "{}: cannot open for reading", file);
-  in_.seekg(0, std::ios::end);
-  file_size_ = static_cast<uint64_t>(in_.tellg());
+  in_ = std::make_unique<std::ifstream>(file, std::ios::binary);
+  EVERGREEN_CHECK_INPUT(in_->good(), "{}: cannot open for reading", file);
+  in_->seekg(0, std::ios::end);
+  file_size_ = static_cast<uint64_t>(in_->tellg());
+  read_central_directory();
+}
+
+ZipArchive::ZipArchive(const std::string& name, std::string bytes, const std::string& expected)
+    : file_(name), expected_(expected), in_memory_(true), file_size_(bytes.size()) {
+  in_ = std::make_unique<std::istringstream>(std::move(bytes), std::ios::binary);
   read_central_directory();
 }
 
@@ -55,10 +63,8 @@ std::string ZipArchive::names() const {
 }
 
 std::string ZipArchive::extract(const ZipEntry& entry) {
-  EVERGREEN_CHECK_INPUT((entry.flags & 1) == 0,
-                        "{}: entry '{}' is encrypted: expected a plain "
-                        "NumPy .npz",
-                        file_, entry.name);
+  EVERGREEN_CHECK_INPUT((entry.flags & 1) == 0, "{}: entry '{}' is encrypted: expected {}", file_,
+                        entry.name, expected_);
   std::string header = read(entry.local_header_offset, 30, "local file header");
   EVERGREEN_CHECK_INPUT(read_little_endian(header, 0, 4) == 0x04034b50,
                         "{}: entry '{}': no local "
@@ -66,7 +72,22 @@ std::string ZipArchive::extract(const ZipEntry& entry) {
                         file_, entry.name, entry.local_header_offset);
   uint64_t data_offset = entry.local_header_offset + 30 + read_little_endian(header, 26, 2) +
                          read_little_endian(header, 28, 2);
-  if (entry.method == 8) return inflate_with_unzip(entry);
+  if (entry.method == 8 && !in_memory_) return inflate_with_unzip(entry);
+  if (entry.method == 8) {
+    // Deflate expands at most 1032-fold: a larger declared size is a damaged directory.
+    EVERGREEN_CHECK_INPUT(entry.size / 1032 <= entry.compressed_size + 1,
+                          "{}: entry '{}' declares {} bytes from {} deflated ones: the archive is "
+                          "corrupt",
+                          file_, entry.name, entry.size, entry.compressed_size);
+    std::string data =
+        inflate_raw(read(data_offset, entry.compressed_size, "entry data"), entry.size, entry);
+    const uint32_t computed = crc32(data);
+    EVERGREEN_CHECK_INPUT(computed == entry.crc,
+                          "{}: entry '{}': CRC-32 {:08x} expected, data gives {:08x}: the archive "
+                          "is corrupt",
+                          file_, entry.name, entry.crc, computed);
+    return data;
+  }
   EVERGREEN_CHECK_INPUT(entry.method == 0,
                         "{}: entry '{}': compression method {}: expected 0 "
                         "(stored) or 8 (deflated)",
@@ -91,10 +112,10 @@ std::string ZipArchive::read(uint64_t offset, uint64_t size, const char* what) {
                         "truncated or corrupt",
                         file_, what, offset, size, file_size_);
   std::string bytes(size, '\0');
-  in_.clear();
-  in_.seekg(static_cast<std::streamoff>(offset));
-  in_.read(bytes.data(), static_cast<std::streamsize>(size));
-  EVERGREEN_CHECK_INPUT(static_cast<uint64_t>(in_.gcount()) == size, "{}: read error", file_);
+  in_->clear();
+  in_->seekg(static_cast<std::streamoff>(offset));
+  in_->read(bytes.data(), static_cast<std::streamsize>(size));
+  EVERGREEN_CHECK_INPUT(static_cast<uint64_t>(in_->gcount()) == size, "{}: read error", file_);
   return bytes;
 }
 
@@ -111,9 +132,8 @@ void ZipArchive::read_central_directory() {
     }
   }
   EVERGREEN_CHECK_INPUT(end_record != std::string_view::npos,
-                        "{}: not a zip archive (no "
-                        "end-of-central-directory record): expected a NumPy .npz file",
-                        file_);
+                        "{}: not a zip archive (no end-of-central-directory record): expected {}",
+                        file_, expected_);
   uint64_t count = read_little_endian(tail, end_record + 10, 2);
   uint64_t directory_size = read_little_endian(tail, end_record + 12, 4);
   uint64_t directory_offset = read_little_endian(tail, end_record + 16, 4);
@@ -186,6 +206,28 @@ void ZipArchive::read_zip64_extra(std::string_view extra, ZipEntry* entry) {
     }
     p += 4 + length;
   }
+}
+
+// Raw deflate (ZIP method 8) of an archive in memory, through zlib: exactly `size` bytes.
+std::string ZipArchive::inflate_raw(const std::string& compressed, uint64_t size,
+                                    const ZipEntry& entry) {
+  std::string data(size, '\0');
+  z_stream stream{};
+  EVERGREEN_CHECK_INPUT(inflateInit2(&stream, -MAX_WBITS) == Z_OK, "{}: zlib failed to start",
+                        file_);
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
+  stream.avail_in = static_cast<uInt>(compressed.size());
+  stream.next_out = reinterpret_cast<Bytef*>(data.data());
+  stream.avail_out = static_cast<uInt>(size);
+  const int status = inflate(&stream, Z_FINISH);
+  const uint64_t produced = stream.total_out;
+  inflateEnd(&stream);
+  EVERGREEN_CHECK_INPUT(status == Z_STREAM_END && produced == size,
+                        "{}: entry '{}': its deflated data {} ({} of {} bytes): the archive is "
+                        "corrupt",
+                        file_, entry.name, status == Z_STREAM_END ? "end early" : "are damaged",
+                        produced, size);
+  return data;
 }
 
 // Deflate is left to the system's unzip, as the NASA reader leaves bzip2 to tar: no

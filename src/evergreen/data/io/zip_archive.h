@@ -1,10 +1,12 @@
 // Reading entries of a ZIP archive (including ZIP64, as NumPy writes for .npz files) without a
-// decompression library: stored entries are read and CRC-checked here, deflated ones are left to
-// the system's `unzip -p`. Messages speak of NumPy .npz files, the one ZIP-based format read.
+// decompression step of its own: stored entries are read and CRC-checked here, deflated ones are
+// inflated by zlib (archives in memory) or the system's `unzip -p` (files). Archives are read from
+// a file (NumPy .npz) or from memory (checkpoints, checked before LibTorch reads them).
 #pragma once
 
 #include <cstdint>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +35,9 @@ struct ZipEntry {
 class ZipArchive {
  public:
   explicit ZipArchive(const std::string& file);
+  /// The archive held in `bytes`, named `name` in messages, which say it should be `expected`
+  /// ("an evergreen checkpoint").
+  ZipArchive(const std::string& name, std::string bytes, const std::string& expected);
 
   /// The entry named `name`, or nullptr.
   const ZipEntry* find(const std::string& name) const;
@@ -51,9 +56,12 @@ class ZipArchive {
   void read_central_directory();
   void read_zip64_extra(std::string_view extra, ZipEntry* entry);
   std::string inflate_with_unzip(const ZipEntry& entry);
+  std::string inflate_raw(const std::string& compressed, uint64_t size, const ZipEntry& entry);
 
   std::string file_;
-  std::ifstream in_;
+  std::string expected_ = "a NumPy .npz file";
+  bool in_memory_ = false;
+  std::unique_ptr<std::istream> in_;
   uint64_t file_size_ = 0;
   std::vector<ZipEntry> entries_;
 };
