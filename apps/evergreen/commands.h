@@ -13,5 +13,7 @@ void add_lm_command(CLI::App& app);
 void add_autoscaling_bench_command(CLI::App& bench);
 void add_tpp_bench_command(CLI::App& bench);
 void add_lm_bench_command(CLI::App& bench);
+/// `gen two-hop` (gen_two_hop_command.cpp).
+void add_gen_two_hop_command(CLI::App& gen);
 
 }  // namespace evergreen::cli

@@ -299,6 +299,7 @@ void add_gen_command(CLI::App& app) {
   add_gen_workload_command(*gen);
   add_gen_hawkes_command(*gen);
   add_gen_self_correcting_command(*gen);
+  add_gen_two_hop_command(*gen);
 }
 
 }  // namespace evergreen::cli

@@ -68,5 +68,7 @@ void plot_heat_map(const torch::Tensor& values, const std::vector<std::string>& 
 void add_lm_creme_commands(CLI::App& lm);
 /// The train subcommand (lm_train_command.cpp).
 void add_lm_train(CLI::App& lm);
+/// The eval subcommand (lm_eval_command.cpp).
+void add_lm_eval(CLI::App& lm);
 
 }  // namespace evergreen::cli

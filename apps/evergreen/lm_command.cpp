@@ -268,14 +268,15 @@ void add_init(CLI::App& lm) {
 void add_lm_command(CLI::App& app) {
   CLI::App* lm = app.add_subcommand(
       "lm",
-      "Transformer language models: generate, train, inspect (logit lens), trace, edit, convert, "
-      "init");
+      "Transformer language models: generate, train, eval, inspect (logit lens), trace, edit, "
+      "convert, init");
   lm->require_subcommand(1);
   add_generate(*lm);
   add_inspect(*lm);
   add_convert(*lm);
   add_init(*lm);
   add_lm_train(*lm);
+  add_lm_eval(*lm);
   add_lm_creme_commands(*lm);
 }
 

@@ -290,6 +290,40 @@ TEST_F(LmCli, TrainWritesAModelAfterEveryExperienceThatLoadsAndGenerates) {
   EXPECT_NE(result.output.find("missing.txt: file not found"), std::string::npos) << result.output;
 }
 
+TEST_F(LmCli, TheTwoHopWorldAndItsQueriesScoreAModel) {
+  const std::string world = directory_.file("world");
+  auto result = run_cli("gen two-hop --data " + testing::shared_data_dir() +
+                        "/text/function_vectors/abstractive --max-entities 20 --out " + world);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("20 entities"), std::string::npos) << result.output;
+  nlohmann::json statistics = nlohmann::json::parse(testing::read_text(world + "/world.json"));
+  EXPECT_EQ(statistics["chains"], 40);
+  EXPECT_EQ(statistics["queries"]["composition_held_out"], 20);
+  result = run_cli("lm eval --model " + stories("stories260K.bin") + " --queries " + world +
+                   "/queries.jsonl --json 2>/dev/null");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  nlohmann::json scores = nlohmann::json::parse(result.output);
+  EXPECT_EQ(scores["kinds"]["composition_seen"]["queries"], 20);
+  // A known answer: stories260K continues this prompt with " Lily" (P = 0.926).
+  testing::write_text(
+      directory_.file("story.jsonl"),
+      R"({"prompt": "Once upon a time, there was a little girl named", "answer": "Lily"})"
+      "\n");
+  result = run_cli("lm eval --model " + stories("stories260K.bin") + " --queries " +
+                   directory_.file("story.jsonl") + " --json 2>/dev/null");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  scores = nlohmann::json::parse(result.output)["kinds"]["all"];
+  EXPECT_EQ(scores["accuracy"], 1.0);
+  EXPECT_NEAR(scores["mean_probability"].get<double>(), 0.926, 0.001);
+  testing::write_text(directory_.file("bad.jsonl"), "{\"prompt\": \"x\"}\n");
+  result = run_cli("lm eval --model " + stories("stories260K.bin") + " --queries " +
+                   directory_.file("bad.jsonl") + " 2>&1");
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.output.find("bad.jsonl:1: expected {\"prompt\": text, \"answer\": text}"),
+            std::string::npos)
+      << result.output;
+}
+
 TEST(LmBench, TheSmokeVersionPrintsEveryMeasure) {
   if (stories("stories260K.bin").empty() || !std::filesystem::exists(stories("stories260K.bin")))
     GTEST_SKIP() << "no shared data";

@@ -6,6 +6,11 @@ namespace evergreen::lm {
 
 double answer_probability(TransformerImpl& model, const std::vector<int64_t>& prompt,
                           const std::vector<int64_t>& answer, Hooks* hooks) {
+  return score_answer(model, prompt, answer, hooks).probability;
+}
+
+AnswerScore score_answer(TransformerImpl& model, const std::vector<int64_t>& prompt,
+                         const std::vector<int64_t>& answer, Hooks* hooks) {
   EVERGREEN_CHECK_INPUT(!prompt.empty(), "answer probability: the prompt has no token");
   EVERGREEN_CHECK_INPUT(!answer.empty(), "answer probability: the answer has no token");
   const int64_t vocab = model.options().vocab_size();
@@ -24,8 +29,12 @@ double answer_probability(TransformerImpl& model, const std::vector<int64_t>& pr
   const auto first = static_cast<int64_t>(prompt.size()) - 1;
   torch::Tensor probabilities = torch::softmax(
       logits.narrow(0, first, static_cast<int64_t>(answer.size())).to(torch::kFloat64), -1);
-  torch::Tensor chosen = probabilities.gather(1, torch::tensor(answer, torch::kInt64).unsqueeze(1));
-  return chosen.mean().item<double>();
+  const torch::Tensor targets = torch::tensor(answer, torch::kInt64);
+  torch::Tensor chosen = probabilities.gather(1, targets.unsqueeze(1));
+  AnswerScore score;
+  score.probability = chosen.mean().item<double>();
+  score.greedy_correct = probabilities.argmax(1).eq(targets).all().item<bool>();
+  return score;
 }
 
 double relative_change(double before, double after) {

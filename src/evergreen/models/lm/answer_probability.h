@@ -23,6 +23,15 @@ namespace evergreen::lm {
 double answer_probability(TransformerImpl& model, const std::vector<int64_t>& prompt,
                           const std::vector<int64_t>& answer, Hooks* hooks = nullptr);
 
+/// The answer's probability as above and whether greedy decoding after the prompt produces
+/// exactly the answer's tokens (every one the most likely at its position), from one forward pass.
+struct AnswerScore {
+  double probability = 0.0;
+  bool greedy_correct = false;
+};
+AnswerScore score_answer(TransformerImpl& model, const std::vector<int64_t>& prompt,
+                         const std::vector<int64_t>& answer, Hooks* hooks = nullptr);
+
 /// (after - before) / before, and 0 when `before` is 0 (CREME's convention).
 double relative_change(double before, double after);
 
