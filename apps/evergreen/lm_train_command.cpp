@@ -30,7 +30,7 @@ struct TrainFlags {
   int64_t epochs = 1, batch_size = 16, warmup_steps = 0, lora_rank = 0;
   double lora_alpha = 16.0;
   std::string lora_targets = "q_proj,v_proj";
-  double learning_rate = 3e-4, weight_decay = 0.01, clip_norm = 1.0;
+  double learning_rate = 3e-4, weight_decay = 0.01, clip_norm = 1.0, test_fraction = 0.1;
   uint64_t seed = 0;
   bool resume = false;
 };
@@ -46,6 +46,7 @@ YAML::Node flags_config(const TrainFlags& flags) {
   stream["tokenizer"] = flags.tokenizer;
   stream["context"] = flags.context;
   stream["field"] = flags.field;
+  stream["test_fraction"] = flags.test_fraction;
   config["stream"] = stream;
   YAML::Node model;
   model["name"] = "causal_lm";
@@ -176,6 +177,10 @@ void add_lm_train(CLI::App& lm) {
   command
       ->add_option("--field", flags->field,
                    "tab-separated field holding the text, 1-based (0: the whole line)")
+      ->capture_default_str();
+  command
+      ->add_option("--test-fraction", flags->test_fraction,
+                   "share of each file's rows (its last) kept for testing, never trained")
       ->capture_default_str();
   command->add_option("--architecture", flags->architecture, "llama or gpt2 (fresh models)")
       ->capture_default_str()

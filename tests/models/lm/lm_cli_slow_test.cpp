@@ -255,11 +255,12 @@ TEST_F(LmCli, TrainWritesAModelAfterEveryExperienceThatLoadsAndGenerates) {
     testing::write_text(files.back(), result.output);
   }
   const std::string out = directory_.file("run");
-  auto result = run_cli("lm train --text " + files[0] + " --text " + files[1] + " --tokenizer " +
-                        stories("tok512.bin") +
-                        " --dim 32 --layers 2 --heads 4 --epochs 2 --batch-size 8 "
-                        "--learning-rate 3e-3 --warmup-steps 2 --strategy er --out " +
-                        out + " 2>&1");
+  auto result =
+      run_cli("lm train --text " + files[0] + " --text " + files[1] + " --tokenizer " +
+              stories("tok512.bin") +
+              " --dim 32 --layers 2 --heads 4 --epochs 2 --batch-size 8 --test-fraction 0.2 "
+              "--learning-rate 3e-3 --warmup-steps 2 --strategy er --out " +
+              out + " 2>&1");
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("final perplexity"), std::string::npos) << result.output;
   nlohmann::json summary = nlohmann::json::parse(testing::read_text(out + "/summary.json"));
